@@ -1,0 +1,170 @@
+"""Typed views of the midjourney-proxy payloads.
+
+Providers disagree on types and presence of nearly every field (mj-api.md §3, §6), so every parser
+here is lenient: it accepts integers or strings for ids, missing keys, nulls, and keeps the raw dict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class TaskStatus(StrEnum):
+    NOT_START = "NOT_START"
+    SUBMITTED = "SUBMITTED"
+    MODAL = "MODAL"
+    IN_PROGRESS = "IN_PROGRESS"
+    FAILURE = "FAILURE"
+    SUCCESS = "SUCCESS"
+    CANCEL = "CANCEL"
+    UNKNOWN = "UNKNOWN"
+
+    @classmethod
+    def parse(cls, value: object) -> TaskStatus:
+        try:
+            return cls(str(value).strip().upper())
+        except ValueError:
+            return cls.UNKNOWN
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (TaskStatus.SUCCESS, TaskStatus.FAILURE, TaskStatus.CANCEL)
+
+
+def as_id(value: object) -> str | None:
+    """Task ids arrive as strings or bare integers; keep them as strings, never floats."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        # A float id has already lost precision upstream; the integer part is the best we have.
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _as_str(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _as_ms(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+_PERCENT = re.compile(r"(\d{1,3})(?:\.\d+)?\s*%?")
+
+
+def parse_progress(value: object) -> int | None:
+    """`"31%"`, `"31"`, `31`, `""` or null → 31 / None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return max(0, min(100, int(value)))
+    match = _PERCENT.search(str(value))
+    return max(0, min(100, int(match.group(1)))) if match else None
+
+
+def _as_mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class Button:
+    custom_id: str
+    label: str = ""
+    emoji: str = ""
+    style: int = 2
+
+    @classmethod
+    def from_json(cls, data: object) -> Button | None:
+        data = _as_mapping(data)
+        custom_id = _as_str(data.get("customId") or data.get("custom_id")).strip()
+        if not custom_id:  # link buttons ("Web") carry no customId and cannot be proxied
+            return None
+        style = data.get("style")
+        return cls(
+            custom_id=custom_id,
+            label=_as_str(data.get("label")).strip(),
+            emoji=_as_str(data.get("emoji")).strip(),
+            style=style if isinstance(style, int) and not isinstance(style, bool) else 2,
+        )
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    status: TaskStatus
+    action: str = ""
+    progress: int | None = None
+    image_url: str | None = None
+    fail_reason: str = ""
+    prompt: str = ""
+    prompt_en: str = ""
+    description: str = ""
+    state: str = ""
+    submit_time: int | None = None
+    start_time: int | None = None
+    finish_time: int | None = None
+    buttons: tuple[Button, ...] = ()
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def final_prompt(self) -> str:
+        return _as_str(self.properties.get("finalPrompt")) or self.prompt_en or self.prompt
+
+    @classmethod
+    def from_json(cls, data: object) -> Task | None:
+        """Parse one task object; None when it is not a task at all (no id)."""
+        data = _as_mapping(data)
+        task_id = as_id(data.get("id"))
+        if task_id is None:
+            return None
+        buttons_raw = data.get("buttons")
+        buttons = tuple(
+            b for b in (Button.from_json(x) for x in (buttons_raw if isinstance(buttons_raw, list) else []))
+            if b is not None
+        )
+        image_url = _as_str(data.get("imageUrl")).strip() or None
+        return cls(
+            id=task_id,
+            status=TaskStatus.parse(data.get("status")),
+            action=_as_str(data.get("action")),
+            progress=parse_progress(data.get("progress")),
+            image_url=image_url,
+            fail_reason=_as_str(data.get("failReason")),
+            prompt=_as_str(data.get("prompt")),
+            prompt_en=_as_str(data.get("promptEn")),
+            description=_as_str(data.get("description")),
+            state=_as_str(data.get("state")),
+            submit_time=_as_ms(data.get("submitTime")),
+            start_time=_as_ms(data.get("startTime")),
+            finish_time=_as_ms(data.get("finishTime")),
+            buttons=buttons,
+            properties=_as_mapping(data.get("properties")),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """An accepted submit (codes 1 and 22, or an old-style 21 pointing at an existing task)."""
+
+    task_id: str
+    code: int = 1
+    description: str = ""
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    queue_position: int | None = None  # code 22: tasks ahead of this one
+
+    @property
+    def queued(self) -> bool:
+        return self.queue_position is not None
