@@ -1,0 +1,759 @@
+"""Async client for a midjourney-proxy compatible provider (see mj-api.md). Knows nothing of Telegram.
+
+Every answer goes through a small number of interpreters so that all submits share one reading of the
+SubmitResultVO envelope (§3-§4) and of the HTTP-level quirks of NZ, TA and new-api relays (§3.2, §13).
+
+Submits (and cancel/upload) are sent exactly once: each one may cost money. Read-only queries are
+retried on transient failures. The API key never appears in an exception message or a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import TracebackType
+from typing import Any, Final, Self
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from bot.mj.errors import (
+    AuthenticationFailed,
+    BannedPrompt,
+    EndpointNotFound,
+    MJError,
+    ModalRequired,
+    ProviderMisconfigured,
+    ProviderUnavailable,
+    QueueFull,
+    Rejected,
+    SubmitRefused,
+)
+from bot.mj.models import SubmitResult, Task, as_id
+
+log = logging.getLogger("bot.mj")
+
+# Indirection so tests can observe (and skip) back-off delays.
+_sleep = asyncio.sleep
+
+
+class AuthStyle(StrEnum):
+    BEARER = "bearer"  # Authorization: Bearer <key>   (relays, new-api, seeds)
+    RAW = "raw"  # Authorization: <key>                 (trueai-org proxy)
+    MJ_API_SECRET = "mj-api-secret"  # mj-api-secret: <key>  (novicezk, plus, trueai)
+
+
+class Speed(StrEnum):
+    FAST = "fast"
+    RELAX = "relax"
+    TURBO = "turbo"
+    DEFAULT = "default"
+
+
+_PATH_PREFIX: Final[Mapping[Speed, str]] = {
+    Speed.FAST: "/mj-fast",
+    Speed.RELAX: "/mj-relax",
+    Speed.TURBO: "/mj-turbo",
+    Speed.DEFAULT: "",
+}
+_V1_MODEL: Final[Mapping[Speed, str]] = {
+    Speed.FAST: "mj-fast",
+    Speed.RELAX: "mj-relax",
+    Speed.TURBO: "mj-turbo",
+}
+
+_CODE_SUCCESS: Final = 1
+_CODE_EXISTED_OR_MODAL: Final = 21
+_CODE_IN_QUEUE: Final = 22
+_CODE_QUEUE_REJECTED: Final = 23
+_CODE_BANNED_PROMPT: Final = 24
+_CODE_NOT_FOUND: Final = 3
+_ACCEPTED_CODES: Final = frozenset({_CODE_SUCCESS, _CODE_EXISTED_OR_MODAL, _CODE_IN_QUEUE})
+
+LIST_BATCH_SIZE: Final = 100
+_MAX_RETRY_AFTER: Final = 10.0
+_EXCERPT_CHARS: Final = 200
+
+_QUEUE_FULL_TEXT = re.compile(r"队列已满|队列数已达上限|queue\s+(?:is\s+)?full", re.IGNORECASE)
+_TASK_NOT_FOUND_TEXT = re.compile(r"task_not?_found", re.IGNORECASE)
+_FIRST_INT = re.compile(r"\d+")
+_INT_TEXT = re.compile(r"-?\d+")
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_WHITESPACE = re.compile(r"\s+")
+
+
+# --------------------------------------------------------------------------------------------------
+# Small pure helpers
+
+
+@dataclass(frozen=True)
+class _Body:
+    """A decoded response body: its stripped text and, when it parsed, the JSON value."""
+
+    text: str
+    data: Any = None
+    is_json: bool = False
+    is_html: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.text
+
+    @property
+    def mapping(self) -> Mapping[str, Any] | None:
+        return self.data if self.is_json and isinstance(self.data, Mapping) else None
+
+
+def _decode(resp: httpx.Response) -> _Body:
+    text = resp.text.lstrip("\ufeff").strip()
+    if not text:
+        return _Body("")
+    if text.startswith("<"):
+        return _Body(text, is_html=True)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        ctype = resp.headers.get("content-type", "").lower()
+        return _Body(text, is_html="html" in ctype)
+    return _Body(text, data, is_json=True)
+
+
+def _as_code(value: object) -> int | None:
+    """`code` arrives as an int, sometimes as a numeric string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
+
+
+def _envelope(body: _Body) -> Mapping[str, Any] | None:
+    """The body when it is a SubmitResultVO-like object (any object with a numeric `code`)."""
+    data = body.mapping
+    if data is None or _as_code(data.get("code")) is None:
+        return None
+    return data
+
+
+def _as_mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _result_id(value: object) -> str | None:
+    """A usable id out of `result`: a string or a bare integer, never a list or an object."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return as_id(value)
+
+
+def _queue_position(properties: Mapping[str, Any], description: str) -> int:
+    raw = properties.get("numberOfQueues")
+    number = _as_code(raw)
+    if number is not None and number >= 0:
+        return number
+    match = _FIRST_INT.search(description)
+    return int(match.group(0)) if match else 0
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    raw = resp.headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw.strip())
+    except ValueError:
+        return None  # an HTTP date; the exponential back-off will do
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return min(seconds, _MAX_RETRY_AFTER)
+
+
+def _is_transient(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+def _is_success(status: int) -> bool:
+    return 200 <= status < 300
+
+
+def _may_have_arrived(exc: httpx.TransportError) -> bool:
+    """Whether a request that failed this way may still have reached the provider."""
+    never_sent = (
+        httpx.ConnectError,
+        httpx.ConnectTimeout,
+        httpx.PoolTimeout,
+        httpx.ProxyError,
+        httpx.UnsupportedProtocol,
+        httpx.LocalProtocolError,
+    )
+    return not isinstance(exc, never_sent)
+
+
+def _transport_problem(exc: httpx.TransportError, timeout: float) -> str:
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return "connection timed out"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "connection dropped by the provider"
+    return f"network error ({type(exc).__name__})"
+
+
+def _clean_key(api_key: str | None, style: AuthStyle) -> str | None:
+    if api_key is None:
+        return None
+    key = api_key.strip()
+    if style is AuthStyle.BEARER and key[:7].lower() == "bearer ":
+        key = key[7:].strip()
+    if any(not (0x20 <= ord(ch) <= 0x7E) for ch in key):
+        # Do not echo the key: it would end up in a traceback.
+        raise ValueError("api_key contains characters that cannot be sent in an HTTP header")
+    return key or None
+
+
+def _secret_variants(key: str | None) -> tuple[str, ...]:
+    """The key and the fragments a relay might echo (new-api strips `sk-` and cuts at `-`)."""
+    if not key:
+        return ()
+    variants = {key} if len(key) >= 4 else set()
+    bare = key[3:] if key.lower().startswith("sk-") else key
+    for candidate in (bare, bare.split("-", 1)[0]):
+        if len(candidate) >= 8:
+            variants.add(candidate)
+    return tuple(sorted(variants, key=len, reverse=True))
+
+
+def _auth_headers(key: str | None, style: AuthStyle) -> dict[str, str]:
+    if not key:
+        return {}
+    if style is AuthStyle.MJ_API_SECRET:
+        return {"mj-api-secret": key}
+    if style is AuthStyle.RAW:
+        return {"Authorization": key}
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _compact(**fields: object) -> dict[str, Any]:
+    """A camelCase JSON body without the fields that are None."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _path_segment(task_id: str) -> str:
+    text = as_id(task_id)
+    if text is None:
+        raise ValueError("task_id must not be empty")
+    return quote(text, safe="")
+
+
+@dataclass(frozen=True)
+class _Accepted:
+    """An envelope the provider marked as accepted (codes 1, 22, or 21 pointing at an existing task)."""
+
+    code: int
+    result: object
+    description: str
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------------
+# The client
+
+
+class MJClient:
+    """One provider: base URL, key, auth style and speed. Use as an async context manager or aclose()."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        auth_style: AuthStyle = AuthStyle.BEARER,
+        speed: Speed = Speed.DEFAULT,
+        timeout: float = 30.0,
+        read_retries: int = 3,
+        retry_backoff: float = 0.5,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        base = base_url.strip().rstrip("/")
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("base_url must be an absolute http(s) URL such as https://api.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("base_url must not contain a query string or fragment")
+        auth_style = AuthStyle(auth_style)
+        self._speed = Speed(speed)
+        # seed-003 style providers: /v1/mj/... with the speed as `model` in the submit body (mj-api.md §1).
+        self._v1 = parts.path.lower().endswith("/v1")
+        prefix = "" if self._v1 else _PATH_PREFIX[self._speed]
+        self._root = base + prefix
+        self._root_path = parts.path + prefix
+        self._model = _V1_MODEL.get(self._speed) if self._v1 else None
+        key = _clean_key(api_key, auth_style)
+        self._secrets = _secret_variants(key)
+        self._timeout = timeout
+        self._read_attempts = max(1, read_retries)
+        self._retry_backoff = max(0.0, retry_backoff)
+        self._http = httpx.AsyncClient(
+            headers={"Accept": "application/json", **_auth_headers(key, auth_style)},
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    @property
+    def speed(self) -> Speed:
+        return self._speed
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # ---------------------------------------------------------------------------------- submits
+
+    async def imagine(
+        self,
+        prompt: str,
+        *,
+        base64_array: Sequence[str] = (),
+        bot_type: str | None = None,
+        state: str | None = None,
+        notify_hook: str | None = None,
+    ) -> SubmitResult:
+        body = _compact(
+            prompt=prompt,
+            base64Array=list(base64_array),  # always sent: some providers mark it required
+            botType=bot_type,
+            state=state,
+            notifyHook=notify_hook,
+        )
+        return await self._submit("/mj/submit/imagine", body)
+
+    async def action(
+        self,
+        task_id: str,
+        custom_id: str,
+        *,
+        state: str | None = None,
+        notify_hook: str | None = None,
+    ) -> SubmitResult:
+        body = _compact(taskId=task_id, customId=custom_id, state=state, notifyHook=notify_hook)
+        return await self._submit("/mj/submit/action", body)
+
+    async def modal(
+        self,
+        task_id: str,
+        *,
+        prompt: str | None = None,
+        mask_base64: str | None = None,
+        state: str | None = None,
+        notify_hook: str | None = None,
+    ) -> SubmitResult:
+        body = _compact(
+            taskId=task_id, prompt=prompt, maskBase64=mask_base64, state=state, notifyHook=notify_hook
+        )
+        return await self._submit("/mj/submit/modal", body)
+
+    async def blend(
+        self,
+        base64_array: Sequence[str],
+        *,
+        dimensions: str = "SQUARE",
+        bot_type: str | None = None,
+        state: str | None = None,
+        notify_hook: str | None = None,
+    ) -> SubmitResult:
+        body = _compact(
+            base64Array=list(base64_array),
+            dimensions=dimensions,
+            botType=bot_type,
+            state=state,
+            notifyHook=notify_hook,
+        )
+        return await self._submit("/mj/submit/blend", body)
+
+    async def describe(
+        self,
+        base64: str,
+        *,
+        bot_type: str | None = None,
+        state: str | None = None,
+        notify_hook: str | None = None,
+    ) -> SubmitResult:
+        body = _compact(base64=base64, botType=bot_type, state=state, notifyHook=notify_hook)
+        return await self._submit("/mj/submit/describe", body)
+
+    async def shorten(
+        self,
+        prompt: str,
+        *,
+        bot_type: str | None = None,
+        state: str | None = None,
+        notify_hook: str | None = None,
+    ) -> SubmitResult:
+        body = _compact(prompt=prompt, botType=bot_type, state=state, notifyHook=notify_hook)
+        return await self._submit("/mj/submit/shorten", body)
+
+    async def swap_face(
+        self,
+        source_base64: str,
+        target_base64: str,
+        *,
+        state: str | None = None,
+        notify_hook: str | None = None,
+    ) -> SubmitResult:
+        body = _compact(
+            sourceBase64=source_base64, targetBase64=target_base64, state=state, notifyHook=notify_hook
+        )
+        return await self._submit("/mj/insight-face/swap", body)
+
+    async def upload(self, base64_array: Sequence[str]) -> list[str]:
+        """Upload images to Discord through the provider; returns the (expiring) attachment URLs."""
+        route = "/mj/submit/upload-discord-images"
+        label = self._label("POST", route)
+        payload = self._with_model({"base64Array": list(base64_array)})
+        resp, body = await self._send_once("POST", route, payload)
+        self._check_http(label, resp, body, submit=True)
+        accepted = self._interpret(label, resp, body, submit=True)
+        result = accepted.result
+        items = result if isinstance(result, list) else [result]
+        urls = [text for text in (_result_id(item) for item in items) if text]
+        if not urls:
+            raise ProviderUnavailable(f"{label}: accepted without any URL", maybe_submitted=True)
+        return urls
+
+    async def cancel(self, task_id: str) -> None:
+        """Cancel (or dismiss a MODAL) task. Sent once. TA answers 200 with an empty body."""
+        route = f"/mj/task/{_path_segment(task_id)}/cancel"
+        label = self._label("POST", route)
+        resp, body = await self._send_once("POST", route, None, submit=False)
+        self._check_http(label, resp, body, submit=False)
+        if not _is_success(resp.status_code):
+            raise self._http_refusal(label, resp.status_code, body)
+        if body.is_html:
+            raise self._html_answer(label)
+        if _envelope(body) is not None:
+            self._interpret(label, resp, body, submit=False)
+
+    # ------------------------------------------------------------------------------- read-only
+
+    async def fetch(self, task_id: str) -> Task | None:
+        """The task, or None when the provider says it does not know the id."""
+        route = f"/mj/task/{_path_segment(task_id)}/fetch"
+        label = self._label("GET", route)
+        resp, body = await self._read("GET", route)
+        self._check_http(label, resp, body, submit=False)
+        status = resp.status_code
+        if _is_success(status):
+            if body.empty or (body.is_json and body.data is None):
+                return None  # NZ: 200 empty; TA: 204
+            if body.is_html:
+                raise self._html_answer(label)
+            task = Task.from_json(body.data) if body.is_json else None
+            if task is not None:
+                return task
+            if _envelope(body) is None:
+                raise self._unexpected(label, status, body, submit=False)
+        envelope = _envelope(body)
+        if envelope is not None and self._means_not_found(status, envelope):
+            return None
+        raise self._http_refusal(label, status, body)
+
+    async def list_by_condition(self, ids: Sequence[str]) -> list[Task]:
+        """Tasks for the given ids (unknown ids are simply missing), asked for in batches of 100."""
+        wanted = [ids] if isinstance(ids, str) else list(ids)
+        clean = [text for text in (as_id(item) for item in wanted) if text]
+        tasks: list[Task] = []
+        for start in range(0, len(clean), LIST_BATCH_SIZE):
+            tasks.extend(await self._list_batch(clean[start : start + LIST_BATCH_SIZE]))
+        return tasks
+
+    async def image_seed(self, task_id: str) -> str:
+        route = f"/mj/task/{_path_segment(task_id)}/image-seed"
+        label = self._label("GET", route)
+        resp, body = await self._read("GET", route)
+        self._check_http(label, resp, body, submit=False)
+        accepted = self._interpret(label, resp, body, submit=False)
+        seed = _result_id(accepted.result)
+        if seed is None:
+            raise ProviderUnavailable(f"{label}: answered without a seed", status=resp.status_code)
+        return seed
+
+    async def _list_batch(self, ids: list[str]) -> list[Task]:
+        route = "/mj/task/list-by-condition"
+        label = self._label("POST", route)
+        resp, body = await self._read("POST", route, {"ids": ids})
+        self._check_http(label, resp, body, submit=False)
+        if not _is_success(resp.status_code):
+            raise self._http_refusal(label, resp.status_code, body)
+        if body.is_html:
+            raise self._html_answer(label)
+        if body.is_json and isinstance(body.data, list):
+            return [task for task in (Task.from_json(item) for item in body.data) if task is not None]
+        if _envelope(body) is not None:
+            self._interpret(label, resp, body, submit=False)  # raises the provider's refusal
+        raise self._unexpected(label, resp.status_code, body, submit=False)
+
+    # ------------------------------------------------------------------------------- transport
+
+    def _label(self, method: str, route: str) -> str:
+        return f"{method} {self._root_path}{route}"
+
+    def _with_model(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self._model is not None:
+            body["model"] = self._model
+        return body
+
+    async def _submit(self, route: str, payload: dict[str, Any]) -> SubmitResult:
+        label = self._label("POST", route)
+        resp, body = await self._send_once("POST", route, self._with_model(payload))
+        self._check_http(label, resp, body, submit=True)
+        accepted = self._interpret(label, resp, body, submit=True)
+        return self._submit_result(label, accepted)
+
+    async def _send(
+        self, method: str, route: str, payload: Mapping[str, Any] | None, *, submit: bool
+    ) -> httpx.Response:
+        label = self._label(method, route)
+        try:
+            resp = await self._http.request(method, self._root + route, json=payload)
+        except httpx.TransportError as exc:
+            log.debug("%s -> %s", label, type(exc).__name__)
+            detail = self._excerpt(str(exc), 120)
+            message = f"{label}: {_transport_problem(exc, self._timeout)}"
+            raise ProviderUnavailable(
+                f"{message} ({detail})" if detail else message,
+                maybe_submitted=submit and _may_have_arrived(exc),
+            ) from exc
+        log.debug("%s -> HTTP %d", label, resp.status_code)
+        return resp
+
+    async def _send_once(
+        self, method: str, route: str, payload: Mapping[str, Any] | None, *, submit: bool = True
+    ) -> tuple[httpx.Response, _Body]:
+        resp = await self._send(method, route, payload, submit=submit)
+        return resp, _decode(resp)
+
+    async def _read(
+        self, method: str, route: str, payload: Mapping[str, Any] | None = None
+    ) -> tuple[httpx.Response, _Body]:
+        """Send a read-only request, retrying connect errors, timeouts, 5xx and 429."""
+        label = self._label(method, route)
+        for attempt in range(self._read_attempts):
+            delay = self._retry_backoff * 2**attempt
+            try:
+                resp = await self._send(method, route, payload, submit=False)
+            except ProviderUnavailable as exc:
+                error = exc
+            else:
+                body = _decode(resp)
+                if not _is_transient(resp.status_code):
+                    return resp, body
+                error = self._unavailable(label, resp, body, submit=False)
+                delay = _retry_after(resp) or delay
+            if attempt + 1 >= self._read_attempts:
+                break
+            log.debug("%s: retrying in %.2f s", label, delay)
+            await _sleep(delay)
+        raise ProviderUnavailable(
+            f"{error.message} (gave up after {self._read_attempts} attempts)", status=error.status
+        ) from error
+
+    # -------------------------------------------------------------------------- interpretation
+
+    def _check_http(self, label: str, resp: httpx.Response, body: _Body, *, submit: bool) -> None:
+        """Raise for the statuses that mean the same thing on every endpoint."""
+        status = resp.status_code
+        if 300 <= status < 400:
+            location = urlsplit(resp.headers.get("location", "")).path or "?"
+            raise ProviderMisconfigured(
+                f"{label}: HTTP {status} redirect to {self._excerpt(location, 80)}; check MJ_BASE_URL "
+                "(scheme, host and path must be exact)"
+            )
+        if status in (401, 403):
+            raise AuthenticationFailed(
+                self._http_message(label, status, body) + "; check the API key and the auth style",
+                status=status,
+            )
+        if status == 429 and submit:
+            raise QueueFull("provider is busy (HTTP 429)")
+        if _is_transient(status) or status == 408:
+            raise self._unavailable(label, resp, body, submit=submit)
+
+    def _interpret(self, label: str, resp: httpx.Response, body: _Body, *, submit: bool) -> _Accepted:
+        """Read a SubmitResultVO answer (any status that passed _check_http): accept it or raise."""
+        status = resp.status_code
+        envelope = _envelope(body)
+        if envelope is not None:
+            return self._interpret_envelope(label, status, envelope, submit=submit)
+        if not _is_success(status):
+            raise self._http_refusal(label, status, body)
+        if body.is_html:
+            raise self._html_answer(label)
+        foreign = self._foreign_refusal(body)
+        if foreign is not None:
+            raise foreign
+        raise self._unexpected(label, status, body, submit=submit)
+
+    def _interpret_envelope(
+        self, label: str, status: int, envelope: Mapping[str, Any], *, submit: bool
+    ) -> _Accepted:
+        code = _as_code(envelope.get("code"))
+        description = self._redact(str(envelope.get("description") or envelope.get("message") or ""))
+        properties = _as_mapping(envelope.get("properties"))
+        if code is None or code not in _ACCEPTED_CODES or envelope.get("success") is False:
+            raise self._refusal(code, description, properties)
+        if not _is_success(status):
+            raise ProviderUnavailable(
+                f"{label}: HTTP {status} together with code {code} ({self._excerpt(description)})",
+                status=status,
+                maybe_submitted=submit,
+            )
+        result = envelope.get("result")
+        if code == _CODE_EXISTED_OR_MODAL and not (properties.get("imageUrl") or properties.get("status")):
+            modal_id = _result_id(result)
+            if modal_id is None:
+                raise ProviderUnavailable(f"{label}: modal required but no task id", maybe_submitted=submit)
+            raise ModalRequired(modal_id, description=description, properties=properties)
+        return _Accepted(code, result, description, properties)
+
+    def _submit_result(self, label: str, accepted: _Accepted) -> SubmitResult:
+        task_id = _result_id(accepted.result)
+        if task_id is None:
+            raise ProviderUnavailable(f"{label}: accepted without a task id", maybe_submitted=True)
+        queue = (
+            _queue_position(accepted.properties, accepted.description)
+            if accepted.code == _CODE_IN_QUEUE
+            else None
+        )
+        return SubmitResult(
+            task_id=task_id,
+            code=accepted.code,
+            description=accepted.description,
+            properties=accepted.properties,
+            queue_position=queue,
+        )
+
+    @staticmethod
+    def _refusal(code: int | None, description: str, properties: Mapping[str, Any]) -> SubmitRefused:
+        if code == _CODE_BANNED_PROMPT:
+            return BannedPrompt(description, code=code, properties=properties)
+        if code == _CODE_QUEUE_REJECTED or _QUEUE_FULL_TEXT.search(description):
+            return QueueFull(description, code=code, properties=properties)
+        return Rejected(description, code=code, properties=properties)
+
+    def _foreign_refusal(self, body: _Body) -> SubmitRefused | None:
+        """OpenAI-style `{"error": {...}}` or TA `{"success": false, ...}` without a usable code."""
+        data = body.mapping
+        if data is None:
+            return None
+        error = data.get("error")
+        if isinstance(error, Mapping | str) or data.get("success") is False:
+            return self._refusal(None, self._summary(body), {})
+        return None
+
+    def _http_refusal(self, label: str, status: int, body: _Body) -> MJError:
+        """A non-transient, non-auth error status (400, 404, 405, 413, …) or an envelope refusal."""
+        envelope = _envelope(body)
+        if envelope is not None:
+            try:
+                self._interpret_envelope(label, status, envelope, submit=False)
+            except MJError as exc:
+                return exc
+            return self._unexpected(label, status, body, submit=False)
+        if status in (404, 405):
+            return EndpointNotFound(
+                self._http_message(label, status, body) + "; check MJ_BASE_URL or whether the provider "
+                "offers this endpoint",
+                status=status,
+            )
+        foreign = self._foreign_refusal(body)
+        if foreign is not None:
+            return foreign
+        return Rejected(self._summary(body) or f"HTTP {status}", code=None)
+
+    @staticmethod
+    def _means_not_found(status: int, envelope: Mapping[str, Any]) -> bool:
+        description = str(envelope.get("description") or envelope.get("message") or "")
+        return (
+            status == 404
+            or _as_code(envelope.get("code")) == _CODE_NOT_FOUND
+            or bool(_TASK_NOT_FOUND_TEXT.search(description))
+        )
+
+    def _unavailable(
+        self, label: str, resp: httpx.Response, body: _Body, *, submit: bool
+    ) -> ProviderUnavailable:
+        status = resp.status_code
+        return ProviderUnavailable(
+            self._http_message(label, status, body), status=status, maybe_submitted=submit and status != 408
+        )
+
+    def _unexpected(self, label: str, status: int, body: _Body, *, submit: bool) -> ProviderUnavailable:
+        what = "an empty answer" if body.empty else f"an unexpected answer ({self._summary(body)})"
+        return ProviderUnavailable(
+            f"{label}: HTTP {status} with {what}", status=status, maybe_submitted=submit
+        )
+
+    @staticmethod
+    def _html_answer(label: str) -> ProviderMisconfigured:
+        return ProviderMisconfigured(
+            f"{label}: the provider answered with an HTML page, not JSON; check MJ_BASE_URL "
+            "(it should be the API root in front of /mj)"
+        )
+
+    # ------------------------------------------------------------------------------ sanitising
+
+    def _http_message(self, label: str, status: int, body: _Body) -> str:
+        summary = self._summary(body)
+        return f"{label}: HTTP {status} ({summary})" if summary else f"{label}: HTTP {status}"
+
+    def _summary(self, body: _Body) -> str:
+        """A short, key-free excerpt of what the provider said."""
+        if body.empty:
+            return ""
+        if body.is_html:
+            title = _HTML_TITLE.search(body.text)
+            return f'HTML page "{self._excerpt(title.group(1), 80)}"' if title else "HTML page"
+        data = body.mapping
+        if data is not None:
+            error = data.get("error")
+            for candidate in (
+                error.get("message") if isinstance(error, Mapping) else error,
+                data.get("description"),
+                data.get("message"),
+            ):
+                if isinstance(candidate, str) and candidate.strip():
+                    return self._excerpt(candidate)
+        return self._excerpt(body.text)
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _excerpt(self, text: str, limit: int = _EXCERPT_CHARS) -> str:
+        flat = _WHITESPACE.sub(" ", self._redact(text)).strip()
+        flat = "".join(ch for ch in flat if ch.isprintable())
+        return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
