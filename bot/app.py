@@ -1,0 +1,149 @@
+"""The one place where the parts are wired together, started and stopped.
+
+`serve()` is what `mjbot` runs; tests call `build()` / `start()` / `stop()` themselves, so both run
+the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from bot.config import Settings
+from bot.jobs import ImageFetcher, JobService, Tracker
+from bot.mj import MJClient
+from bot.store import Database
+from bot.telegram.delivery import TelegramPresenter
+from bot.telegram.handlers import Handlers
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = 30.0
+COMMANDS = (BotCommand("imagine", "Draw a picture from a prompt"), BotCommand("help", "How to use this bot"))
+
+
+@dataclass
+class BotRuntime:
+    """Everything a running bot holds; what tests reach into to look at the database."""
+
+    settings: Settings
+    app: Application  # type: ignore[type-arg]
+    db: Database
+    client: MJClient
+    images: ImageFetcher
+    service: JobService
+    tracker: Tracker
+
+    @property
+    def heartbeat_path(self) -> Path:
+        return heartbeat_path(self.settings)
+
+
+def heartbeat_path(settings: Settings) -> Path:
+    return settings.database_path.parent / "heartbeat"
+
+
+def build(
+    settings: Settings,
+    *,
+    mj_transport: httpx.AsyncBaseTransport | None = None,
+    image_transport: httpx.AsyncBaseTransport | None = None,
+) -> BotRuntime:
+    """Wire the bot without touching the network or the disk."""
+    client = MJClient(
+        settings.mj_base_url,
+        settings.mj_api_key.get_secret_value() if settings.mj_api_key else None,
+        auth_style=settings.mj_auth_style,
+        speed=settings.mj_speed,
+        timeout=settings.mj_timeout,
+        transport=mj_transport,
+    )
+    images = ImageFetcher(transport=image_transport)
+    db = Database(settings.database_path)
+    service = JobService(client, db, images, job_timeout=settings.job_timeout_minutes * 60)
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .concurrent_updates(64)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .build()
+    )
+    presenter = TelegramPresenter(app.bot, service, edit_interval=settings.status_edit_interval)
+    service.listener = presenter
+    Handlers(service, presenter).register(app)
+    tracker = Tracker(service, poll_interval=settings.poll_interval)
+    return BotRuntime(settings, app, db, client, images, service, tracker)
+
+
+async def start(bot: BotRuntime) -> None:
+    """Open the database, connect to Telegram, resume unfinished jobs, start polling."""
+    await bot.db.open()
+    await bot.app.initialize()
+    try:
+        await bot.app.bot.set_my_commands(COMMANDS)
+    except TelegramError as exc:
+        log.warning("could not set the command menu: %s", exc)
+    await bot.tracker.start()
+    if bot.app.job_queue is not None:
+        bot.app.job_queue.run_repeating(_heartbeat, HEARTBEAT_EVERY, first=0, data=bot.heartbeat_path)
+    assert bot.app.updater is not None
+    await bot.app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
+    await bot.app.start()
+    log.info("bot @%s is running", bot.app.bot.username)
+
+
+async def stop(bot: BotRuntime) -> None:
+    assert bot.app.updater is not None
+    if bot.app.updater.running:
+        await bot.app.updater.stop()
+    if bot.app.running:
+        await bot.app.stop()
+    await bot.tracker.stop()
+    await bot.app.shutdown()
+    await bot.client.aclose()
+    await bot.images.aclose()
+    await bot.db.close()
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM."""
+    bot = build(settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        await start(bot)
+    except InvalidToken:
+        await stop(bot)
+        raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.") from None
+    except TelegramError as exc:
+        await stop(bot)
+        raise StartupError(f"Could not reach the Telegram Bot API: {exc}") from None
+    await stopping.wait()
+    log.info("stopping")
+    await stop(bot)
+
+
+class StartupError(Exception):
+    pass
+
+
+async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Prove to the container's HEALTHCHECK that Telegram answers and the event loop runs."""
+    await context.bot.get_me()
+    path = context.job.data if context.job else None
+    if isinstance(path, Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(str(time.time()))

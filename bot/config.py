@@ -1,0 +1,99 @@
+"""Settings, read from the environment and `.env`, validated once at start."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.mj import AuthStyle, Speed
+
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it and says what is expected."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+
+    mj_base_url: str
+    mj_api_key: SecretStr | None = None
+    mj_auth_style: AuthStyle = AuthStyle.BEARER
+    mj_speed: Speed = Speed.DEFAULT
+    mj_timeout: float = Field(default=30.0, gt=0)
+
+    database_path: Path = Path("data/mjbot.sqlite3")
+    poll_interval: float = Field(default=3.0, gt=0, le=300)
+    job_timeout_minutes: float = Field(default=60.0, gt=0)
+    status_edit_interval: float = Field(default=3.0, ge=0)
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    log_level: str = "INFO"
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN.match(value.get_secret_value().strip()):
+            raise ValueError("expected a token from @BotFather, like 123456789:AAH…")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("mj_base_url", "telegram_api_base_url", "telegram_file_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+    @field_validator("mj_api_key")
+    @classmethod
+    def _blank_key_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(re.fullmatch(r"-?\d+", p) for p in parts):
+                raise ValueError("expected comma-separated numeric Telegram user ids, like 12345,67890")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return level
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """Build settings or raise ConfigError naming every bad setting (never the secret values)."""
+    try:
+        return Settings(_env_file=env_file)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = str(error["loc"][0]).upper() if error["loc"] else "?"
+        if error["type"] == "missing":
+            lines.append(f"{name} is required but not set (put it in .env or the environment).")
+        else:
+            reason = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{name} is invalid: {reason}.")
+    return "Configuration error:\n  " + "\n  ".join(lines)

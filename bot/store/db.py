@@ -1,0 +1,141 @@
+"""One aiosqlite connection, schema migrations, and serialised write transactions.
+
+aiosqlite runs every call of a connection on one thread, but Python's implicit transactions would
+interleave across tasks sharing it. The connection is therefore in autocommit mode and every write
+goes through `transaction()`, which holds a lock around BEGIN IMMEDIATE … COMMIT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+# Each entry moves the schema one version forward; never edit a released step, append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        task_id TEXT,
+        kind TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        thread_id INTEGER,
+        user_id INTEGER NOT NULL,
+        user_name TEXT NOT NULL DEFAULT '',
+        language TEXT NOT NULL DEFAULT 'en',
+        request_message_id INTEGER,
+        status_message_id INTEGER,
+        prompt TEXT NOT NULL DEFAULT '',
+        label TEXT NOT NULL DEFAULT '',
+        custom_id TEXT,
+        button_key TEXT,
+        parent_job_id INTEGER REFERENCES jobs(id),
+        status TEXT NOT NULL,
+        progress INTEGER,
+        queue_position INTEGER,
+        image_url TEXT,
+        error_kind TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT '',
+        result_file_id TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        finished_at REAL,
+        delivered_at REAL,
+        delivery_attempts INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_undelivered ON jobs(delivered_at) WHERE delivered_at IS NULL;
+    CREATE INDEX jobs_button ON jobs(button_key);
+    CREATE INDEX jobs_task ON jobs(task_id);
+
+    CREATE TABLE buttons (
+        key TEXT PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES jobs(id),
+        position INTEGER NOT NULL,
+        custom_id TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        emoji TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX buttons_job ON buttons(job_id);
+
+    CREATE TABLE results (
+        job_id INTEGER PRIMARY KEY REFERENCES jobs(id),
+        image BLOB NOT NULL,
+        created_at REAL NOT NULL
+    );
+
+    CREATE TABLE kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+)
+
+
+class Database:
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        self._conn: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("the database is not open")
+        return self._conn
+
+    async def open(self) -> None:
+        if str(self.path) != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = await aiosqlite.connect(str(self.path), isolation_level=None)
+        self._conn.row_factory = aiosqlite.Row
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
+            await self._conn.execute(f"PRAGMA {pragma}")
+        await self.migrate()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def migrate(self) -> None:
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            async with self.transaction():
+                for statement in _statements(script):
+                    await self.conn.execute(statement)
+                await self.conn.execute(f"PRAGMA user_version={version}")
+            log.info("database migrated to schema version %d", version)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would commit our transaction, so run the statements one by one.
+    return [s.strip() for s in script.split(";") if s.strip()]
