@@ -1,0 +1,956 @@
+"""The midjourney-proxy simulator: an aiohttp server speaking the provider HTTP API (mj-api.md).
+
+Task state is computed from wall-clock time on every read (see `SimTask.phase`), so nothing runs in the
+background: a test can submit, sleep and fetch, or call `finish_now` to skip ahead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import random
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import web
+
+from bot.simulator.config import HeaderDict, RecordedRequest, SimulatorConfig
+from bot.simulator.images import (
+    RenderSpec,
+    TileStyle,
+    average_colour,
+    colour_name,
+    ext_for_mime,
+    hue_of,
+    image_size_of,
+    parse_data_url,
+    random_tiles,
+    render_png,
+    render_preview_png,
+    render_swap_png,
+    simple_ratio,
+    variation_tiles,
+)
+from bot.simulator.state import (
+    DESCRIBE,
+    GRID,
+    INSTANCE_ID,
+    MODAL,
+    SHORTEN,
+    SUCCESS,
+    SWAP,
+    TERMINAL,
+    UPSCALE,
+    UPSCALE_HD,
+    Press,
+    SimTask,
+    banned_word,
+    describe_buttons,
+    describe_prompt,
+    describe_text,
+    grid_buttons,
+    hd_buttons,
+    keycap,
+    pan_aspect,
+    parse_ar,
+    parse_press,
+    set_ar,
+    shorten_buttons,
+    shorten_text,
+    shortened_prompt,
+    task_json,
+    upscale_buttons,
+    zoom_factor,
+)
+
+logger = logging.getLogger(__name__)
+
+# Longest first: "/mj" must not swallow the others.
+PREFIXES: tuple[tuple[str, str | None], ...] = (
+    ("/mj-fast/mj", "FAST"),
+    ("/mj-relax/mj", "RELAX"),
+    ("/mj-turbo/mj", "TURBO"),
+    ("/v1/mj", "V1"),
+    ("/mj", None),
+)
+
+_V1_MODELS = {"mj-fast": "FAST", "mj-relax": "RELAX", "mj-turbo": "TURBO"}
+_MODAL_DESCRIPTION = "Waiting for window confirm"
+_RENDER_CACHE_SIZE = 1000
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class _Reject(Exception):
+    """An error answer: SubmitResultVO with `code` (HTTP `status`), reshaped per dialect."""
+
+    def __init__(self, code: int, description: str, *, status: int = 200, na_description: str | None = None,
+                 properties: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.status = status
+        self.na_description = na_description
+        self.properties = properties
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _snowflake(ms: int, rng: random.Random) -> str:
+    return str(((ms - 1420070400000) << 22) + rng.randrange(1 << 22))
+
+
+class Simulator:
+    """A local midjourney-proxy provider. `config` may be changed at any time."""
+
+    def __init__(self, config: SimulatorConfig | None = None) -> None:
+        self.config: SimulatorConfig = config if config is not None else SimulatorConfig()
+        self.requests: list[RecordedRequest] = []
+        self.tasks: dict[str, SimTask] = {}
+        self.blobs: dict[str, tuple[bytes, str]] = {}  # uploaded / input images by name: (bytes, mime)
+        self.base_url: str = ""
+        self._rendered: dict[tuple[str, int], bytes] = {}
+        self._blob_ids = itertools.count(1)
+        self._rng = random.Random()
+        self._runner: web.AppRunner | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def make_app(self) -> web.Application:
+        """The aiohttp application (routes under every prefix, /images, /_sim control routes)."""
+        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
+        r = app.router
+        for prefix, _mode in PREFIXES:
+            post: dict[str, _Handler] = {
+                "submit/imagine": self._imagine,
+                "submit/action": self._action,
+                "submit/modal": self._modal,
+                "submit/blend": self._blend,
+                "submit/describe": self._describe,
+                "submit/shorten": self._shorten,
+                "submit/upload-discord-images": self._upload,
+                "submit/change": self._change,
+                "submit/simple-change": self._simple_change,
+                "insight-face/swap": self._swap,
+                "task/list-by-condition": self._list_by_condition,
+                "task/list-by-ids": self._list_by_condition,
+                "task/{id}/cancel": self._cancel,
+            }
+            for path, handler in post.items():
+                r.add_post(f"{prefix}/{path}", handler)
+            r.add_get(f"{prefix}/task/{{id}}/fetch", self._fetch)
+            r.add_get(f"{prefix}/task/{{id}}/image-seed", self._image_seed)
+            r.add_get(f"{prefix}/task/list", self._task_list)
+        r.add_get("/images/{name}", self._image)
+        r.add_get("/_sim/tasks", self._sim_tasks)
+        r.add_get("/_sim/config", self._sim_get_config)
+        r.add_post("/_sim/config", self._sim_config)
+        r.add_post("/_sim/tasks/{id}/finish", self._sim_finish)
+        return app
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0, *, access_log: bool = False) -> str:
+        """Bind and serve; returns the provider root, e.g. "http://127.0.0.1:54321" (in front of /mj)."""
+        if self._runner is not None:
+            raise RuntimeError("simulator already started")
+        runner = web.AppRunner(self.make_app(), access_log=logger if access_log else None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        bound_port = port
+        for address in runner.addresses:
+            if isinstance(address, tuple) and len(address) >= 2:
+                bound_port = int(address[1])
+                break
+        url_host = host
+        if host in ("", "0.0.0.0"):
+            url_host = "127.0.0.1"
+        elif host == "::":
+            url_host = "[::1]"
+        elif ":" in host:
+            url_host = f"[{host}]"
+        self.base_url = f"http://{url_host}:{bound_port}"
+        logger.info("MJ simulator listening on %s", self.base_url)
+        return self.base_url
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    # ------------------------------------------------------------------ public helpers
+
+    @property
+    def public_base(self) -> str:
+        return (self.config.public_base_url or self.base_url).rstrip("/")
+
+    def task_json(self, task_id: str) -> dict[str, Any]:
+        """The task as fetch would return it now (KeyError when unknown)."""
+        return task_json(self.tasks[task_id], self.config.dialect, self.public_base, _now_ms())
+
+    def finish_now(self, task_id: str) -> None:
+        """Jump a task to its terminal state (SUCCESS, or FAILURE when created with a fail_reason)."""
+        task = self.tasks[task_id]
+        now = _now_ms()
+        if task.phase(now).status in TERMINAL:
+            return
+        if task.start_ms is None:  # still MODAL: confirm with the pre-filled prompt
+            self._confirm_modal(task, task.modal_prefill or task.final_prompt, task.mask)
+            task.start_ms = now
+        task.forced_ms = now
+
+    # ------------------------------------------------------------------ plumbing
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        raw = await request.read() if request.body_exists else b""
+        parsed: Any = None
+        if raw:
+            with contextlib.suppress(ValueError, UnicodeDecodeError):
+                parsed = json.loads(raw)
+        self.requests.append(RecordedRequest(
+            method=request.method, path=request.path, headers=HeaderDict(request.headers.items()), json=parsed,
+            query=dict(request.query),
+        ))
+        if request.path.startswith("/_sim/"):
+            return await handler(request)
+        fault = self.config.http_fault
+        if fault is not None:
+            status, content_type, body = fault
+            return web.Response(status=status, body=body.encode(), headers={"Content-Type": content_type})
+        if not request.path.startswith("/images/") and not self._authorized(request):
+            return self._unauthorized()
+        try:
+            return await handler(request)
+        except _Reject as rej:
+            return self._reject(rej)
+
+    def _authorized(self, request: web.Request) -> bool:
+        key = self.config.api_key
+        if not key:
+            return True
+        auth = request.headers.get("Authorization")
+        secret = request.headers.get("mj-api-secret")
+        style = self.config.auth_style
+        if style == "bearer":
+            if auth is None:
+                return False
+            scheme, _, token = auth.strip().partition(" ")
+            return scheme.lower() == "bearer" and token.strip() == key
+        if style == "raw":  # TA: Authorization compared verbatim, else Mj-Api-Secret
+            return auth == key if auth is not None else secret == key
+        return secret == key
+
+    def _unauthorized(self) -> web.Response:
+        dialect, style = self.config.dialect, self.config.auth_style
+        if dialect == "na" or (dialect not in ("ta", "nz") and style == "bearer"):
+            return web.Response(status=401, text=_dumps(
+                {"error": {"message": "invalid token", "type": "new_api_error"}}), content_type="application/json")
+        if dialect == "ta" or (dialect != "nz" and style == "raw"):
+            return web.Response(status=401, text="Authorization header missing.", content_type="text/plain")
+        return web.Response(status=401)
+
+    def _json(self, data: Any, status: int = 200) -> web.Response:
+        return web.json_response(data, status=status, dumps=_dumps)
+
+    def _reject(self, rej: _Reject) -> web.Response:
+        if self.config.dialect == "na":
+            return self._json(
+                {"description": rej.na_description or rej.description, "type": "upstream_error", "code": 4},
+                status=400,
+            )
+        body: dict[str, Any] = {"code": rej.code, "description": rej.description, "result": None}
+        body["properties"] = rej.properties if rej.properties is not None else {}
+        return self._json(body, status=rej.status)
+
+    def _submit_answer(self, code: int, description: str, result: Any, properties: dict[str, Any] | None = None,
+                       *, keep_modal: bool = False) -> web.Response:
+        dialect = self.config.dialect
+        if dialect == "na" and (code == 22 or (code == 21 and not keep_modal)):
+            code = 1  # new-api rewrites these (mj-api.md §4)
+        if dialect == "uniapi" and isinstance(result, str) and result.isdigit():
+            result = int(result)
+        return self._json({"code": code, "description": description, "result": result,
+                           "properties": properties if properties is not None else {}})
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        raw = await request.read()
+        try:
+            data = json.loads(raw) if raw.strip() else None
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if not isinstance(data, dict):
+            raise _Reject(4, "请求体不是合法的 JSON 对象", status=400, na_description="invalid_request")
+        return data
+
+    @staticmethod
+    def _text(body: dict[str, Any], name: str) -> str:
+        value = body.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise _Reject(4, f"{name}参数错误")
+        return str(value).strip()
+
+    def _images(self, body: dict[str, Any], name: str) -> list[tuple[str, bytes]]:
+        value = body.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise _Reject(4, "base64格式错误")
+        out = []
+        for item in value:
+            parsed = parse_data_url(item)
+            if parsed is None:
+                raise _Reject(4, "base64格式错误")
+            out.append(parsed)
+        return out
+
+    def _store_blob(self, kind: str, mime: str, data: bytes) -> str:
+        name = f"{kind}_{next(self._blob_ids)}.{ext_for_mime(mime)}"
+        self.blobs[name] = (data, mime)
+        return name
+
+    def _blob_url(self, name: str) -> str:
+        return f"{self.public_base}/images/{name}"
+
+    def _new_id(self) -> str:
+        while True:
+            task_id = f"{int(time.time() * 1000)}{self._rng.randrange(1000):03d}"
+            if task_id not in self.tasks:
+                return task_id
+
+    def _route(self, request: web.Request, body: dict[str, Any]) -> tuple[str, str | None, str | None]:
+        """(prefix, mode, model) of this request."""
+        for prefix, mode in PREFIXES:
+            if request.path.startswith(prefix + "/"):
+                if mode == "V1":
+                    model = self._text(body, "model") or None
+                    return prefix, _V1_MODELS.get((model or "mj-fast").lower(), "FAST"), model
+                return prefix, mode, None
+        return "/mj", None, None
+
+    def _check_queue_full(self) -> None:
+        if not self.config.queue_full:
+            return
+        if self.config.dialect == "ta":
+            raise _Reject(9, "提交失败，队列已满，请稍后重试")
+        raise _Reject(23, "队列已满，请稍后尝试", properties={"discordInstanceId": INSTANCE_ID})
+
+    def _new_task(self, request: web.Request, body: dict[str, Any], *, action: str, na_action: str, kind: str,
+                  prompt: str, final_prompt: str, description: str = "", render: RenderSpec | None = None,
+                  long_side: int | None = None, buttons: list[dict[str, Any]] | None = None,
+                  parent: SimTask | None = None, custom_id: str = "", modal: bool = False,
+                  fail_reason: str | None = None, state: str | None = None) -> SimTask:
+        cfg = self.config
+        prefix, mode, model = self._route(request, body)
+        if mode is None and parent is not None:
+            mode = parent.mode
+        bot_type = self._text(body, "botType").upper()
+        if bot_type in ("NIJI", "NIJI_JOURNEY"):
+            bot_type = "NIJI_JOURNEY"
+        elif parent is not None:
+            bot_type = parent.bot_type
+        else:
+            bot_type = "MID_JOURNEY"
+        now = int(_now_ms())
+        u = str(uuid.uuid4())
+        task = SimTask(
+            id=self._new_id(),
+            action=action,
+            na_action=na_action,
+            kind=kind,
+            prompt=prompt,
+            final_prompt=final_prompt,
+            description=description,
+            submit_ms=now,
+            message_hash=u,
+            buttons=buttons if buttons is not None else [],
+            state=state if state is not None else (self._text(body, "state") or None),
+            notify_hook=self._text(body, "notifyHook") or None,
+            bot_type=bot_type,
+            mode=mode,
+            prefix=prefix,
+            model=model,
+            custom_id=custom_id,
+            parent_id=parent.id if parent is not None else None,
+            render=render,
+            long_side=long_side if long_side is not None else cfg.image_size,
+            fail_reason=fail_reason if fail_reason is not None else cfg.fail_reason,
+            message_id=_snowflake(now, self._rng),
+            nonce=_snowflake(now, self._rng),
+        )
+        if not modal:
+            self._start(task)
+        self.tasks[task.id] = task
+        return task
+
+    def _start(self, task: SimTask) -> None:
+        """Begin the timed lifecycle now, with the current config's timings."""
+        cfg = self.config
+        task.queued = cfg.queue_ahead > 0
+        task.queue_s, task.submitted_s, task.render_s = cfg.queue_seconds, cfg.submitted_seconds, cfg.render_seconds
+        task.steps = tuple(cfg.progress_steps) or (0,)
+        task.previews = cfg.previews
+        task.never_finish = cfg.never_finish
+        task.start_ms = _now_ms()
+
+    def _accepted(self, task: SimTask) -> web.Response:
+        if task.queued:
+            n = self.config.queue_ahead
+            return self._submit_answer(22, f"排队中，前面还有{n}个任务", task.id,
+                                       {"numberOfQueues": n, "discordInstanceId": INSTANCE_ID})
+        return self._submit_answer(1, "提交成功", task.id, {"discordInstanceId": INSTANCE_ID})
+
+    def _find(self, task_id: str) -> SimTask:
+        task = self.tasks.get(task_id)
+        if task is None:
+            raise _Reject(3, "关联任务不存在或已失效", status=404, na_description="task_not_found")
+        return task
+
+    # ------------------------------------------------------------------ submit endpoints
+
+    async def _imagine(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        prompt = self._text(body, "prompt")
+        if not prompt:
+            raise _Reject(4, "prompt不能为空")
+        images = self._images(body, "base64Array")
+        if body.get("base64"):  # NZ's deprecated single image
+            single = parse_data_url(body["base64"])
+            if single is None:
+                raise _Reject(4, "base64格式错误")
+            images.append(single)
+        fail_reason = None
+        word = banned_word(prompt, self.config.banned_words)
+        if word is not None:
+            if self.config.dialect != "ta":
+                raise _Reject(24, "可能包含敏感词", properties={"promptEn": prompt, "bannedWord": word})
+            fail_reason = "可能包含敏感词"  # TA ≥ 11.6.2 accepts and fails the task later
+        self._check_queue_full()
+        urls = [self._blob_url(self._store_blob("imagine", mime, data)) for mime, data in images]
+        full_prompt = " ".join([*urls, prompt])
+        render = RenderSpec(tiles=random_tiles(self._rng), aspect=parse_ar(prompt) or (1, 1), text=prompt)
+        task = self._new_task(request, body, action="IMAGINE", na_action="IMAGINE", kind=GRID, prompt=full_prompt,
+                              final_prompt=full_prompt, description=f"/imagine {full_prompt}", render=render,
+                              fail_reason=fail_reason)
+        task.buttons = grid_buttons(task.message_hash)
+        return self._accepted(task)
+
+    async def _action(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        return await self._do_action(request, body, self._text(body, "taskId"), self._text(body, "customId"))
+
+    async def _do_action(self, request: web.Request, body: dict[str, Any], task_id: str, custom_id: str,
+                         description: str | None = None) -> web.StreamResponse:
+        if not task_id:
+            raise _Reject(4, "taskId不能为空")
+        if not custom_id:
+            raise _Reject(4, "customId不能为空")
+        press = parse_press(custom_id)
+        if self.config.dialect == "na" and not press.known_to_na:
+            raise _Reject(4, "未知的 Action 类型", na_description=f"unknown_action:{custom_id}")
+        parent = self._find(task_id)
+        if parent.phase(_now_ms()).status != SUCCESS:
+            raise _Reject(4, "关联任务状态错误", na_description="task_status_not_success")
+        pressed = next((b for b in parent.buttons if b.get("customId") == custom_id), None)
+        if pressed is None or press.kind in ("bookmark", "unknown"):
+            raise _Reject(4, "未知的 Action 类型", na_description=f"unknown_action:{custom_id}")
+        self._check_queue_full()
+
+        if press.kind == "picreader_all":
+            ids = []
+            for n in range(1, 5):
+                text = _strip_keycap(describe_prompt(parent.result_text, n))
+                child = self._grid_task(request, body, parent, custom_id, text, action="IMAGINE", na_action="IMAGINE",
+                                        tiles=random_tiles(self._rng), description=f"/imagine {text}")
+                child.state = f"{parent.state or ''}::{n}"
+                ids.append(child.id)
+            return self._submit_answer(1, "提交成功", ",".join(ids), {"discordInstanceId": INSTANCE_ID})
+
+        modal = press.always_modal or (self.config.remix and press.remix_modal)
+        child = self._child_for_press(request, body, parent, press, custom_id, modal=modal)
+        if description is not None:
+            child.description = description
+        if press.kind == "upsample":
+            pressed["style"] = 1  # MJ marks a used U button
+        if modal:
+            child.press = press
+            keep = press.kind in ("inpaint", "custom_zoom")
+            return self._submit_answer(21, _MODAL_DESCRIPTION, child.id, {
+                "finalPrompt": child.modal_prefill, "remix": True, "discordInstanceId": INSTANCE_ID,
+            }, keep_modal=keep)
+        return self._accepted(child)
+
+    def _grid_task(self, request: web.Request, body: dict[str, Any], parent: SimTask, custom_id: str, prompt: str,
+                   *, action: str, na_action: str, tiles: tuple[TileStyle, ...], aspect: tuple[int, int] | None = None,
+                   badge: str = "", modal: bool = False, description: str = "") -> SimTask:
+        if parent.kind == GRID:
+            long_side = parent.long_side
+        elif parent.kind == UPSCALE:
+            long_side = parent.long_side * 2
+        elif parent.kind == UPSCALE_HD:
+            long_side = parent.long_side
+        else:
+            long_side = self.config.image_size
+        render = RenderSpec(tiles=tiles, aspect=aspect or parse_ar(prompt) or (1, 1), text=prompt, badge=badge)
+        child = self._new_task(request, body, action=action, na_action=na_action, kind=GRID, prompt=parent.prompt
+                               if parent.kind in (GRID, UPSCALE, UPSCALE_HD) else prompt, final_prompt=prompt,
+                               description=description or f"/up {parent.id} {action}", render=render,
+                               long_side=long_side, parent=parent, custom_id=custom_id, modal=modal)
+        child.buttons = grid_buttons(child.message_hash)
+        return child
+
+    def _child_for_press(self, request: web.Request, body: dict[str, Any], parent: SimTask, press: Press,
+                         custom_id: str, *, modal: bool) -> SimTask:
+        rng = self._rng
+        spec = parent.render
+        prompt = parent.final_prompt
+        kind = press.kind
+        if kind in ("upsample", "upsample_hd"):
+            assert spec is not None
+            if kind == "upsample":
+                render = spec.single(press.index)
+                long_side = max(16, parent.long_side // 2)
+                action, label, buttons_for = "UPSCALE", f"U{press.index}", upscale_buttons
+                result_kind = UPSCALE
+            else:
+                render = replace(spec, badge=f"HD {press.detail}")
+                long_side = parent.long_side * 2 if parent.kind == UPSCALE else parent.long_side
+                action, label, buttons_for = "UPSCALE_HD", press.detail, hd_buttons
+                result_kind = UPSCALE_HD
+            child = self._new_task(request, body, action=action, na_action="UPSCALE", kind=result_kind,
+                                   prompt=parent.prompt, final_prompt=prompt,
+                                   description=f"/up {parent.id} {label}", render=render, long_side=long_side,
+                                   parent=parent, custom_id=custom_id)
+            child.buttons = buttons_for(child.message_hash)
+            return child
+        if kind == "picread_retry":
+            return self._describe_task(request, body, parent.blob, parent.external_url, parent=parent,
+                                       custom_id=custom_id)
+        if kind == "analyzer_details":
+            return self._shorten_task(request, body, parent.prompt, details=True, parent=parent,
+                                      custom_id=custom_id)
+        if kind in ("picreader", "analyzer"):
+            if kind == "picreader":
+                prefill = describe_prompt(parent.result_text, press.index)
+            else:
+                prefill = shortened_prompt(parent.result_text, press.index)
+            child = self._grid_task(request, body, parent, custom_id, _strip_keycap(prefill), action="IMAGINE",
+                                    na_action="IMAGINE", tiles=random_tiles(rng), modal=True,
+                                    description=f"/imagine {_strip_keycap(prefill)}")
+            child.modal_prefill = prefill
+            return child
+
+        # Everything else makes a new grid from a grid or an upscaled image.
+        assert spec is not None
+        base_tile = spec.tiles[0]
+        aspect = spec.aspect
+        badge = ""
+        na_action = "VARIATION"
+        if kind == "variation":
+            tiles = variation_tiles(spec.tiles[press.index - 1], rng, 0.1)
+            action = "VARIATION"
+        elif kind == "reroll":
+            tiles, action, na_action = random_tiles(rng), "REROLL", "REROLL"
+        elif kind in ("low_variation", "high_variation"):
+            tiles = variation_tiles(base_tile, rng, 0.04 if kind == "low_variation" else 0.15)
+            action, na_action = "VARIATION", kind.upper()
+        elif kind == "inpaint":
+            tiles, action, na_action, badge = variation_tiles(base_tile, rng, 0.03), "VARIATION", "INPAINT", "region"
+        elif kind == "outpaint":
+            tiles, action, na_action = variation_tiles(base_tile, rng, 0.05), "ZOOM", "ZOOM"
+            badge = {"50": "zoom 2x", "75": "zoom 1.5x", "100": "square"}[press.detail]
+            if press.detail == "100":
+                aspect = (1, 1)
+                prompt = set_ar(prompt, aspect)
+        elif kind == "custom_zoom":
+            tiles, action, na_action, badge = variation_tiles(base_tile, rng, 0.05), "ZOOM", "CUSTOM_ZOOM", "zoom"
+        elif kind == "pan":
+            tiles, action, na_action = variation_tiles(base_tile, rng, 0.05), "PAN", "PAN"
+            aspect = pan_aspect(aspect, press.detail)
+            prompt = set_ar(prompt, aspect)
+            badge = f"pan {press.detail}"
+        else:  # pragma: no cover - every button kind is handled above
+            raise _Reject(4, "未知的 Action 类型", na_description=f"unknown_action:{custom_id}")
+        child = self._grid_task(request, body, parent, custom_id, prompt, action=action, na_action=na_action,
+                                tiles=tiles, aspect=aspect, badge=badge, modal=modal,
+                                description=_change_description(parent.id, press))
+        if kind == "pan":
+            child.pan = press.detail
+        if modal:
+            # Vary (Region) pre-fills nothing (TA#59); the others pre-fill the parent's prompt.
+            child.modal_prefill = "" if kind == "inpaint" else parent.final_prompt
+        return child
+
+    async def _modal(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        task_id = self._text(body, "taskId")
+        if not task_id:
+            raise _Reject(4, "taskId不能为空")
+        task = self._find(task_id)
+        if task.phase(_now_ms()).status != MODAL or task.press is None:
+            raise _Reject(4, "关联任务状态错误", na_description="task_status_not_modal")
+        prompt = self._text(body, "prompt")
+        kind = task.press.kind
+        mask: bytes | None = None
+        if kind == "inpaint":
+            parsed = parse_data_url(body.get("maskBase64"))
+            if parsed is None:
+                raise _Reject(4, "maskBase64参数错误")
+            mask = parsed[1]
+        if not prompt:
+            parent = self.tasks.get(task.parent_id or "")
+            prompt = task.modal_prefill or (parent.final_prompt if parent is not None else "")
+        prompt = _strip_keycap(prompt)
+        if not prompt:
+            raise _Reject(4, "prompt不能为空")
+        if kind == "custom_zoom":
+            factor = zoom_factor(prompt)
+            if factor is None or not 1.0 < factor <= 2.0:
+                raise _Reject(4, "Custom Zoom 需要 --zoom 参数 (1 < zoom ≤ 2)")
+        self._check_queue_full()
+        self._confirm_modal(task, prompt, mask)
+        self._start(task)
+        return self._accepted(task)
+
+    def _confirm_modal(self, task: SimTask, prompt: str, mask: bytes | None) -> None:
+        kind = task.press.kind if task.press is not None else ""
+        assert task.render is not None
+        aspect = task.render.aspect
+        badge = task.render.badge
+        if kind == "pan":
+            prompt = set_ar(prompt, aspect)
+        else:
+            aspect = parse_ar(prompt) or aspect
+        if kind == "custom_zoom":
+            badge = f"zoom {zoom_factor(prompt) or 2:g}"
+        if kind in ("picreader", "analyzer"):
+            task.prompt = prompt
+            task.description = f"/imagine {prompt}"
+        task.final_prompt = prompt
+        task.mask = mask
+        task.render = replace(task.render, aspect=aspect, text=prompt, badge=badge, mask=mask)
+
+    async def _blend(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        value = body.get("base64Array")
+        images = [parse_data_url(v) for v in value] if isinstance(value, list) else []
+        if not 2 <= len(images) <= 5:
+            raise _Reject(4, "base64List参数错误")
+        valid = [img for img in images if img is not None]
+        if len(valid) != len(images):
+            raise _Reject(4, "base64格式错误")
+        dims = body.get("dimensions", "SQUARE")
+        aspects = {"PORTRAIT": (2, 3), "SQUARE": (1, 1), "LANDSCAPE": (3, 2)}
+        if not isinstance(dims, str) or dims.upper() not in aspects:
+            raise _Reject(4, "dimensions参数错误")
+        aspect = aspects[dims.upper()]
+        self._check_queue_full()
+        urls = [self._blob_url(self._store_blob("blend", mime, data)) for mime, data in valid]
+        hues = [hue_of(c) for c in (average_colour(data) for _, data in valid) if c is not None]
+        tiles = tuple(
+            TileStyle(hue=(hues[i % len(hues)] + self._rng.uniform(-0.05, 0.05)) % 1.0,
+                      seed=self._rng.randrange(1 << 30))
+            for i in range(4)
+        ) if hues else random_tiles(self._rng)
+        final = f"{' '.join(urls)} --ar {aspect[0]}:{aspect[1]}"
+        render = RenderSpec(tiles=tiles, aspect=aspect, text=f"blend of {len(valid)} images")
+        task = self._new_task(request, body, action="BLEND", na_action="BLEND", kind=GRID, prompt="",
+                              final_prompt=final, render=render)
+        task.description = f"/blend {task.id} {len(valid)}"
+        task.buttons = grid_buttons(task.message_hash)
+        return self._accepted(task)
+
+    async def _describe(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        link = self._text(body, "link")
+        blob: str | None = None
+        if body.get("base64"):
+            parsed = parse_data_url(body.get("base64"))
+            if parsed is None:
+                raise _Reject(4, "base64格式错误")
+            self._check_queue_full()
+            blob = self._store_blob("describe", *parsed)
+        elif re.match(r"^https?://", link):
+            self._check_queue_full()
+        else:
+            raise _Reject(4, "base64格式错误")
+        task = self._describe_task(request, body, blob, None if blob else link)
+        return self._accepted(task)
+
+    def _describe_task(self, request: web.Request, body: dict[str, Any], blob: str | None, link: str | None, *,
+                       parent: SimTask | None = None, custom_id: str = "") -> SimTask:
+        data = self.blobs[blob][0] if blob is not None else b""
+        rgb = average_colour(data) if data else None
+        size = image_size_of(data) if data else None
+        text = describe_text(colour_name(rgb) if rgb else "grey", simple_ratio(size) if size else (1, 1), self._rng)
+        task = self._new_task(request, body, action="DESCRIBE", na_action="DESCRIBE", kind=DESCRIBE, prompt="",
+                              final_prompt="", description=f"/describe {blob or link}", parent=parent,
+                              custom_id=custom_id, buttons=describe_buttons())
+        task.blob, task.external_url, task.result_text, task.dims = blob, link, text, size
+        return task
+
+    async def _shorten(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        prompt = self._text(body, "prompt")
+        if not prompt:
+            raise _Reject(4, "prompt不能为空")
+        self._check_queue_full()
+        return self._accepted(self._shorten_task(request, body, prompt, details=False))
+
+    def _shorten_task(self, request: web.Request, body: dict[str, Any], prompt: str, *, details: bool,
+                      parent: SimTask | None = None, custom_id: str = "") -> SimTask:
+        task = self._new_task(request, body, action="SHORTEN", na_action="SHORTEN", kind=SHORTEN, prompt=prompt,
+                              final_prompt=prompt, description=f"/shorten {prompt}", parent=parent,
+                              custom_id=custom_id)
+        task.result_text = shorten_text(prompt, details)
+        task.buttons = shorten_buttons(task.message_hash, details)
+        return task
+
+    async def _swap(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        source, target = parse_data_url(body.get("sourceBase64")), parse_data_url(body.get("targetBase64"))
+        if source is None or target is None:
+            raise _Reject(4, "sourceBase64和targetBase64不能为空",
+                          na_description="sour_base64_and_target_base64_is_required")
+        self._check_queue_full()
+        long_side = self.config.image_size
+        size = image_size_of(target[1]) or (long_side, long_side)
+        scale = long_side / max(size)
+        task = self._new_task(request, body, action="SWAP_FACE", na_action="SWAP_FACE", kind=SWAP, prompt="",
+                              final_prompt="", description="/swap", long_side=long_side)
+        task.bot_type = "INSIGHT_FACE"
+        task.swap = (source[1], target[1])
+        task.dims = (max(8, round(size[0] * scale)), max(8, round(size[1] * scale)))
+        return self._accepted(task)
+
+    async def _upload(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        images = self._images(body, "base64Array")
+        if not images:
+            raise _Reject(4, "base64Array不能为空")
+        urls = [self._blob_url(self._store_blob("upload", mime, data)) for mime, data in images]
+        return self._json({"code": 1, "description": "提交成功", "result": urls, "properties": {}})
+
+    async def _change(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        task_id = self._text(body, "taskId")
+        action = self._text(body, "action").upper()
+        index = body.get("index")
+        return await self._legacy_change(request, body, task_id, action, index)
+
+    async def _simple_change(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        match = re.fullmatch(r"\s*(\d+)\s+(?:([UV])([1-4])|(R))\s*", self._text(body, "content"), re.IGNORECASE)
+        if match is None:
+            raise _Reject(4, "content参数错误")
+        if match.group(4):
+            return await self._legacy_change(request, body, match.group(1), "REROLL", 0)
+        action = "UPSCALE" if match.group(2).upper() == "U" else "VARIATION"
+        return await self._legacy_change(request, body, match.group(1), action, int(match.group(3)))
+
+    async def _legacy_change(self, request: web.Request, body: dict[str, Any], task_id: str, action: str,
+                             index: object) -> web.StreamResponse:
+        if not task_id:
+            raise _Reject(4, "taskId不能为空")
+        if action not in ("UPSCALE", "VARIATION", "REROLL"):
+            raise _Reject(4, "action参数错误")
+        if action != "REROLL" and (not isinstance(index, int) or isinstance(index, bool) or not 1 <= index <= 4):
+            raise _Reject(4, "index参数错误")
+        u = self._find(task_id).message_hash
+        if action == "UPSCALE":
+            custom_id, label = f"MJ::JOB::upsample::{index}::{u}", f"U{index}"
+        elif action == "VARIATION":
+            custom_id, label = f"MJ::JOB::variation::{index}::{u}", f"V{index}"
+        else:
+            custom_id, label = f"MJ::JOB::reroll::0::{u}::SOLO", "R"
+        return await self._do_action(request, body, task_id, custom_id, description=f"/up {task_id} {label}")
+
+    # ------------------------------------------------------------------ task queries
+
+    async def _fetch(self, request: web.Request) -> web.StreamResponse:
+        task = self.tasks.get(request.match_info["id"])
+        if task is None:
+            dialect = self.config.dialect
+            if dialect == "na":
+                return self._json({"code": 4, "description": "task_no_found"}, status=400)
+            if dialect == "ta":
+                return web.Response(status=204)
+            return web.Response(status=200)
+        return self._json(task_json(task, self.config.dialect, self.public_base, _now_ms()))
+
+    async def _list_by_condition(self, request: web.Request) -> web.StreamResponse:
+        if not self.config.list_by_condition:
+            raise web.HTTPNotFound()
+        body = await self._body(request)
+        ids = body.get("ids")
+        now = _now_ms()
+        out = []
+        if isinstance(ids, list):
+            for task_id in ids:
+                task = self.tasks.get(str(task_id))
+                if task is not None:
+                    out.append(task_json(task, self.config.dialect, self.public_base, now))
+        return self._json(out)
+
+    async def _task_list(self, request: web.Request) -> web.StreamResponse:
+        now = _now_ms()
+        newest = sorted(self.tasks.values(), key=lambda t: (t.submit_ms, t.id), reverse=True)[:100]
+        return self._json([task_json(t, self.config.dialect, self.public_base, now) for t in newest])
+
+    async def _image_seed(self, request: web.Request) -> web.StreamResponse:
+        task = self._find(request.match_info["id"])
+        if task.phase(_now_ms()).status != SUCCESS:
+            raise _Reject(4, "关联任务状态错误", status=400, na_description="task_status_not_success")
+        return self._submit_answer(1, "成功", task.seed)
+
+    async def _cancel(self, request: web.Request) -> web.StreamResponse:
+        task = self._find(request.match_info["id"])
+        now = _now_ms()
+        if task.phase(now).status not in TERMINAL:
+            task.cancelled_ms = now
+        return web.Response(status=200)
+
+    # ------------------------------------------------------------------ images (no auth, like a CDN)
+
+    async def _image(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        blob = self.blobs.get(name)
+        if blob is not None:
+            return web.Response(body=blob[0], content_type=blob[1])
+        match = re.fullmatch(r"(\d+)(?:_p(\d{1,3})|_c([1-4]))?\.png", name)
+        task = self.tasks.get(match.group(1)) if match else None
+        if match is None or task is None:
+            raise web.HTTPNotFound()
+        key = (name, hash((task.render, task.long_side)))
+        data = self._rendered.get(key)
+        if data is None:
+            data = await asyncio.to_thread(self._render, task, match.group(2), match.group(3))
+            if data is None:
+                raise web.HTTPNotFound()
+            if len(self._rendered) >= _RENDER_CACHE_SIZE:  # drop the oldest render
+                del self._rendered[next(iter(self._rendered))]
+            self._rendered[key] = data
+        return web.Response(body=data, content_type="image/png")
+
+    @staticmethod
+    def _render(task: SimTask, preview: str | None, cell: str | None) -> bytes | None:
+        if task.swap is not None:
+            if preview or cell:
+                return None
+            return render_swap_png(task.swap[0], task.swap[1], task.long_side)
+        spec = task.render
+        if spec is None:
+            return None
+        if preview is not None:
+            return render_preview_png(spec, task.long_side, int(preview))
+        if cell is not None:
+            if not spec.is_grid:
+                return None
+            return render_png(spec.single(int(cell)), max(16, task.long_side // 2))
+        return render_png(spec, task.long_side)
+
+    # ------------------------------------------------------------------ /_sim control routes
+
+    async def _sim_tasks(self, request: web.Request) -> web.StreamResponse:
+        now = _now_ms()
+        out = []
+        for task in sorted(self.tasks.values(), key=lambda t: (t.submit_ms, t.id), reverse=True):
+            item = task_json(task, self.config.dialect, self.public_base, now)
+            item["_sim"] = {"mode": task.mode, "prefix": task.prefix, "model": task.model, "kind": task.kind}
+            out.append(item)
+        return self._json(out)
+
+    async def _sim_get_config(self, request: web.Request) -> web.StreamResponse:
+        return self._json(self.config.to_json())
+
+    async def _sim_config(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        try:
+            values = json.loads(raw) if raw.strip() else None
+        except (ValueError, UnicodeDecodeError):
+            values = None
+        if not isinstance(values, dict):
+            return self._json({"error": "expected a JSON object"}, status=400)
+        try:
+            ignored = self.config.update(values)
+        except ValueError as exc:
+            return self._json({"error": str(exc)}, status=400)
+        return self._json({"config": self.config.to_json(), "ignored": ignored})
+
+    async def _sim_finish(self, request: web.Request) -> web.StreamResponse:
+        task_id = request.match_info["id"]
+        if task_id not in self.tasks:
+            return self._json({"error": "unknown task"}, status=404)
+        self.finish_now(task_id)
+        return self._json(self.task_json(task_id))
+
+
+def _now_ms() -> float:
+    return time.time() * 1000.0
+
+
+def _strip_keycap(text: str) -> str:
+    text = text.strip()
+    for n in range(1, 10):
+        if text.startswith(keycap(n)):
+            return text[len(keycap(n)):].strip()
+    return text
+
+
+def _change_description(parent_id: str, press: Press) -> str:
+    if press.kind == "variation":
+        return f"/up {parent_id} V{press.index}"
+    if press.kind == "reroll":
+        return f"/up {parent_id} R"
+    return "Submit success"
+
+
+def create_app(simulator: Simulator | None = None) -> web.Application:
+    """An aiohttp application serving a (new) simulator; handy for `aiohttp.web.run_app` or test clients."""
+    return (simulator if simulator is not None else Simulator()).make_app()
+
+
+def run_simulator(host: str = "127.0.0.1", port: int = 8090, config: SimulatorConfig | None = None) -> None:
+    """Serve until Ctrl-C (blocking). Used by `mjbot simulator`."""
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def main() -> None:
+        sim = Simulator(config)
+        url = await sim.start(host, port, access_log=True)
+        cfg = sim.config
+        lines = [
+            f"MJ simulator ({cfg.dialect} dialect) serving the midjourney-proxy API at {url}/mj",
+            "Point the bot at it, e.g. in .env:",
+            f"  MJ_BASE_URL={url}",
+        ]
+        if cfg.api_key:  # the key itself is not printed: logs and terminals get shared
+            lines.append("  MJ_API_KEY=<the key the simulator was started with>")
+            lines.append(f"  MJ_AUTH_STYLE={cfg.auth_style}")
+        else:
+            lines.append("  (no API key required; any MJ_API_KEY is accepted)")
+        lines.append(f"Control: GET {url}/_sim/tasks, POST {url}/_sim/config, POST {url}/_sim/tasks/<id>/finish")
+        lines.append("Press Ctrl-C to stop.")
+        print("\n".join(lines), flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await sim.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
