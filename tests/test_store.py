@@ -15,7 +15,8 @@ async def test_migrations_create_schema_once(tmp_path):
     db = Database(path)
     await db.open()  # a second start finds the schema current
     row = await db.fetch_one("PRAGMA user_version")
-    assert row is not None and row[0] == 1
+    assert row is not None
+    assert row[0] == 1
     await db.close()
 
 

@@ -108,7 +108,8 @@ def test_error_captions_are_specific():
     assert "not supported by the Midjourney provider" in rejected
     assert "未知的 Action 类型" in rejected
     failed = caption(_job(status=JobStatus.FAILED, error_kind=ErrorKind.TASK_FAILED, error="Banned prompt detected"))
-    assert "couldn't finish" in failed and "Banned prompt detected" in failed
+    assert "couldn't finish" in failed
+    assert "Banned prompt detected" in failed
     assert "misconfigured" in caption(_job(status=JobStatus.REFUSED, error_kind=ErrorKind.MISCONFIGURED))
     assert "queue is full" in caption(_job(status=JobStatus.REFUSED, error_kind=ErrorKind.QUEUE_FULL))
     timed_out = caption(_job(status=JobStatus.TIMED_OUT, created_at=0.0, finished_at=3600.0))

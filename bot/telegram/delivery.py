@@ -25,7 +25,7 @@ from bot.telegram.views import caption, keyboard, result_caption
 log = logging.getLogger(__name__)
 
 _GONE = ("message to edit not found", "message can't be edited", "there is no media", "message_id_invalid")
-_NO_WAIT = {"max_retries": 0}  # progress edits are never worth queueing behind a flood wait
+_NO_WAIT = 0  # AIORateLimiter retries: progress edits are never worth waiting out a flood limit for
 
 
 @dataclass
@@ -192,7 +192,7 @@ class TelegramPresenter:
         markup: InlineKeyboardMarkup | None,
         *,
         photo: bytes | None = None,
-        rate_limit_args: dict[str, int] | None = None,
+        rate_limit_args: int | None = None,
     ) -> Message | None:
         """Edit caption (and photo); an unchanged message is not an error. Raises MessageGone."""
         if job.status_message_id is None:

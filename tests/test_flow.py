@@ -1,0 +1,161 @@
+"""End to end: the real Application against the fake Telegram Bot API and the MJ simulator, over HTTP.
+
+Each test plays a user and asserts what that user sees: messages, edits, keyboards and files.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from bot.app import BotRuntime
+from bot.simulator import Simulator
+from tests.fake_telegram import Chat, FakeTelegram, Message
+
+GRID_ROWS = [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"]]
+UPSCALE_ROWS = [
+    ["Upscale (Subtle)", "Upscale (Creative)"],
+    ["🪄 Vary (Subtle)", "🪄 Vary (Strong)", "🖌️ Vary (Region)"],
+    ["🔍 Zoom Out 2x", "🔍 Zoom Out 1.5x", "🔍 Custom Zoom"],
+    ["⬅️", "➡️", "⬆️", "⬇️"],
+]
+
+
+async def status_reply_to(tg: FakeTelegram, chat: Chat, message_id: int) -> Message:
+    """The bot's message answering `message_id` (its status message)."""
+
+    def find() -> Message | None:
+        return next((m for m in tg.bot_messages(chat) if m.reply_to_message_id == message_id and m.photo), None)
+
+    return await tg.wait_for(find, timeout=10)
+
+
+async def finished(tg: FakeTelegram, chat: Chat, message_id: int) -> Message:
+    """Wait until the status message shows a result keyboard."""
+    return await tg.wait_for(lambda: (m := tg.message(chat, message_id)).reply_markup and m, timeout=15)
+
+
+async def showing(tg: FakeTelegram, chat: Chat, message_id: int, words: str) -> Message:
+    return await tg.wait_for(lambda: words in (m := tg.message(chat, message_id)).plain_text and m, timeout=15)
+
+
+def photo_size(message: Message) -> tuple[int, int]:
+    assert message.photo is not None
+    with Image.open(io.BytesIO(message.photo.bytes)) as image:
+        return image.size
+
+
+async def imagine_upscale_vary(tg: FakeTelegram, sim: Simulator, chat: Chat, command: str) -> None:
+    request = tg.send_text(chat, command)
+    status = await status_reply_to(tg, chat, request.message_id)
+    grid = await finished(tg, chat, status.message_id)
+
+    # One message went from queued to the finished grid.
+    captions = [s.caption or "" for s in grid.history]
+    assert "Sending to Midjourney" in captions[0]
+    assert any("Drawing…" in c and "%" in c for c in captions), captions
+    assert sum(s.photo_changed for s in grid.history) >= 3  # placeholder, a preview, the grid
+    assert grid.button_rows == GRID_ROWS
+    assert grid.plain_text.startswith("a red fox in snow --ar 3:2")
+    width, height = photo_size(grid)
+    assert abs(width / height - 1.5) < 0.02
+    assert [m.message_id for m in tg.bot_messages(chat)] == [status.message_id]
+    assert len([r for r in sim.requests if r.path.endswith("/submit/imagine")]) == 1
+
+    # U2: the press is answered at once and a new job replies to the grid.
+    query = tg.press(chat, grid.message_id, grid.callback_data_for("U2"))
+    await tg.wait_for(lambda: query in tg.answers())
+    assert "U2" in tg.answers()[query].get("text", "")
+    upscale_status = await status_reply_to(tg, chat, grid.message_id)
+    upscale = await finished(tg, chat, upscale_status.message_id)
+    assert upscale.button_rows == UPSCALE_ROWS
+    assert "U2" in upscale.plain_text
+    [action] = [r for r in sim.requests if r.path.endswith("/submit/action")]
+    assert action.json is not None
+    assert "::upsample::2::" in action.json["customId"]
+
+    # Upscales also arrive at full resolution as a file.
+    def full_file() -> Message | None:
+        return next((m for m in tg.bot_messages(chat) if m.document and m.reply_to_message_id == upscale.message_id),
+                    None)
+
+    document = await tg.wait_for(full_file)
+    assert document.document is not None
+    assert document.document.file_name is not None
+    assert document.document.file_name.endswith(".png")
+    assert "Full resolution" in document.plain_text
+
+    # Vary (Strong) on the upscale draws a new grid.
+    tg.press(chat, upscale.message_id, upscale.callback_data_for("🪄 Vary (Strong)"))
+    vary_status = await status_reply_to(tg, chat, upscale.message_id)
+    vary = await finished(tg, chat, vary_status.message_id)
+    assert vary.button_rows == GRID_ROWS
+    assert "Vary (Strong)" in vary.plain_text
+
+
+async def test_private_chat_imagine_upscale_vary(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.private_chat()
+    await imagine_upscale_vary(tg, sim, chat, "/imagine a red fox in snow --ar 3:2")
+
+
+async def test_group_chat_imagine_upscale_vary(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.group_chat()
+    await imagine_upscale_vary(tg, sim, chat, "/imagine@mj_test_bot a red fox in snow --ar 3:2")
+    results = [m for m in tg.bot_messages(chat) if m.reply_markup]
+    assert all("Alice" in m.plain_text for m in results)  # groups see who asked
+
+
+async def test_plain_text_in_private_chat_is_a_prompt(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.private_chat()
+    request = tg.send_text(chat, "a lighthouse at dusk — ar 16:9")
+    status = await status_reply_to(tg, chat, request.message_id)
+    result = await finished(tg, chat, status.message_id)
+    assert result.button_rows == GRID_ROWS
+    [submit] = [r for r in sim.requests if r.path.endswith("/submit/imagine")]
+    assert submit.json is not None
+    assert submit.json["prompt"] == "a lighthouse at dusk -- ar 16:9"
+
+
+async def test_plain_text_in_a_group_is_ignored(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.group_chat()
+    tg.send_text(chat, "just chatting")
+    tg.send_text(chat, "/help")
+    await tg.wait_for(lambda: tg.bot_messages(chat))
+    assert [r for r in sim.requests if "/submit/" in r.path] == []
+    assert "/imagine" in tg.bot_messages(chat)[0].plain_text
+
+
+async def test_a_double_tap_starts_one_job(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.private_chat()
+    request = tg.send_text(chat, "/imagine twin foxes")
+    grid = await finished(tg, chat, (await status_reply_to(tg, chat, request.message_id)).message_id)
+    data = grid.callback_data_for("V1")
+    first, second = tg.press(chat, grid.message_id, data), tg.press(chat, grid.message_id, data)
+    await tg.wait_for(lambda: first in tg.answers() and second in tg.answers())
+    vary = await finished(tg, chat, (await status_reply_to(tg, chat, grid.message_id)).message_id)
+    assert vary.button_rows == GRID_ROWS
+    assert len([r for r in sim.requests if r.path.endswith("/submit/action")]) == 1
+    assert len([m for m in tg.bot_messages(chat) if m.reply_to_message_id == grid.message_id]) == 1
+    assert any("Already working" in a.get("text", "") for a in tg.answers().values())
+
+
+async def test_queue_position_is_shown(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    sim.config.queue_ahead = 3
+    sim.config.queue_seconds = 1.0
+    chat = tg.private_chat()
+    request = tg.send_text(chat, "/imagine a queued fox")
+    status = await status_reply_to(tg, chat, request.message_id)
+    await showing(tg, chat, status.message_id, "Queued · 3 ahead of you")
+    result = await finished(tg, chat, status.message_id)
+    assert result.button_rows == GRID_ROWS
+
+
+async def test_progress_edits_never_repeat_content(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.private_chat()
+    request = tg.send_text(chat, "/imagine a patient fox")
+    status = await status_reply_to(tg, chat, request.message_id)
+    await finished(tg, chat, status.message_id)
+    edits = tg.calls_to("editMessageCaption", "editMessageMedia")
+    assert edits, "the status message was never edited"
+    assert all(call.error is None for call in edits), [c.describe() for c in edits if c.error]
