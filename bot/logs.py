@@ -1,8 +1,8 @@
 """Logging set-up that keeps the bot token and the provider key out of every log line.
 
-httpx logs request URLs at INFO, and Telegram URLs contain the bot token; PTB logs the API URL at
-DEBUG. The filter below rewrites known secrets and anything shaped like a bot token wherever a
-record is emitted, so a forgotten logger cannot leak them.
+httpx logs request URLs, and Telegram URLs contain the bot token; PTB logs the API URL at DEBUG;
+tracebacks can quote URLs. Redaction therefore happens when a record is created (a log record
+factory), so every handler, including ones added later by a library or a test, sees clean text.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
 _TOKEN_SHAPE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 
 
-class RedactingFilter(logging.Filter):
+class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        super().__init__()
         self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
@@ -24,26 +24,45 @@ class RedactingFilter(logging.Filter):
             text = text.replace(secret, "<redacted>")
         return _TOKEN_SHAPE.sub("<redacted>", text)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+    def apply(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call; let logging report it as usual
+            return
         redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
+
+
+_redactor = Redactor()
+_base_factory = logging.getLogRecordFactory()
+
+
+def _redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _base_factory(*args, **kwargs)
+    _redactor.apply(record)
+    return record
+
+
+def install_redaction(secrets: Iterable[str]) -> None:
+    global _redactor
+    _redactor = Redactor(secrets)
+    logging.setLogRecordFactory(_redacting_factory)
 
 
 def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secrets))
+    install_redaction(secrets)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    if not any(getattr(h, "_mjbot", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._mjbot = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
     root.setLevel(level)
     # Request lines carry the token in the URL and add nothing at INFO.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    for noisy in ("httpx", "httpcore", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.logs import RedactingFilter
+from bot.logs import Redactor
 from bot.mj import AuthStyle, Speed
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9"
@@ -78,7 +78,7 @@ def test_log_filter_redacts_token_and_key(caplog):
     logger = logging.getLogger("test.redaction")
     record = logger.makeRecord("x", logging.INFO, __file__, 1, "POST https://api.telegram.org/bot%s/getMe key=%s",
                                (TOKEN, "sk-secret-provider-key"), None)
-    RedactingFilter(["sk-secret-provider-key"]).filter(record)
+    Redactor(["sk-secret-provider-key"]).apply(record)
     message = record.getMessage()
     assert TOKEN not in message
     assert "sk-secret-provider-key" not in message

@@ -33,7 +33,12 @@ async def status_reply_to(tg: FakeTelegram, chat: Chat, message_id: int) -> Mess
 
 async def finished(tg: FakeTelegram, chat: Chat, message_id: int) -> Message:
     """Wait until the status message shows a result keyboard."""
-    return await tg.wait_for(lambda: (m := tg.message(chat, message_id)).reply_markup and m, timeout=15)
+
+    def with_keyboard() -> Message | None:
+        message = tg.message(chat, message_id)
+        return message if message.reply_markup else None
+
+    return await tg.wait_for(with_keyboard, timeout=15)
 
 
 async def showing(tg: FakeTelegram, chat: Chat, message_id: int, words: str) -> Message:

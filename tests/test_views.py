@@ -61,8 +61,11 @@ def test_upscale_keyboard_groups_and_hides_bookmark():
 
 
 def test_callback_data_is_a_short_key_not_the_custom_id():
-    for row in keyboard(SOLO).inline_keyboard:
+    markup = keyboard(SOLO)
+    assert markup is not None
+    for row in markup.inline_keyboard:
         for button in row:
+            assert isinstance(button.callback_data, str)
             assert button.callback_data.startswith("b:")
             assert len(button.callback_data.encode()) <= 64
             assert "MJ::" not in button.callback_data

@@ -54,7 +54,7 @@ class Handlers:
         prompt = normalize_prompt(raw_prompt)
         lang = _language(update.effective_user)
         if not prompt:
-            await message.reply_html(text(lang, "imagine_usage"))
+            await message.reply_html(text(lang, "imagine_usage"), do_quote=True)
             return
         origin = _origin(message, update.effective_user, message.message_id)
         await self._start_job(await self.service.create_imagine(origin, prompt))

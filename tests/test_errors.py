@@ -1,0 +1,158 @@
+"""Bad input and bad days: every problem gets a specific, polite message and nothing is lost."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+
+import pytest
+
+from bot.app import BotRuntime
+from bot.config import Settings
+from bot.logs import setup_logging
+from bot.simulator import Simulator
+from tests.conftest import BOT_TOKEN, MJ_KEY, running
+from tests.fake_telegram import FakeTelegram
+from tests.test_flow import GRID_ROWS, finished, showing, status_reply_to
+
+
+async def _imagine(tg: FakeTelegram, chat, prompt: str):
+    request = tg.send_text(chat, f"/imagine {prompt}")
+    return await status_reply_to(tg, chat, request.message_id)
+
+
+async def test_empty_imagine_explains_usage(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.private_chat()
+    request = tg.send_text(chat, "/imagine   ")
+    reply = await tg.wait_for(lambda: tg.last_bot_message(chat))
+    assert reply.reply_to_message_id == request.message_id
+    assert "Please add a prompt" in reply.plain_text
+    assert "/imagine a red fox in snow --ar 3:2" in reply.plain_text
+    assert [r for r in sim.requests if "/submit/" in r.path] == []
+
+
+async def test_long_prompt_runs_and_the_caption_is_shortened(tg: FakeTelegram, sim: Simulator, bot: BotRuntime):
+    prompt = "a very detailed fox " * 200  # 4000 characters: fits a message, not a caption
+    chat = tg.private_chat()
+    status = await _imagine(tg, chat, prompt.strip())
+    result = await finished(tg, chat, status.message_id)
+    assert result.button_rows == GRID_ROWS
+    assert len(result.plain_text) <= 1024
+    assert result.plain_text.endswith("…")
+    [submit] = [r for r in sim.requests if r.path.endswith("/submit/imagine")]
+    assert submit.json is not None
+    assert submit.json["prompt"] == prompt.strip()  # the provider got the whole prompt
+
+
+async def test_banned_word_is_named(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.private_chat()
+    status = await _imagine(tg, chat, "a badword fox")
+    shown = await showing(tg, chat, status.message_id, "won't accept this prompt")
+    assert "“badword” is not allowed" in shown.plain_text
+    assert shown.reply_markup is None
+
+
+async def test_queue_full_says_try_later(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    sim.config.queue_full = True
+    chat = tg.private_chat()
+    status = await _imagine(tg, chat, "a fox in a crowd")
+    shown = await showing(tg, chat, status.message_id, "queue is full")
+    assert "try again in a few minutes" in shown.plain_text
+
+
+async def test_task_failure_shows_the_reason(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    sim.config.fail_reason = "Banned prompt detected"
+    chat = tg.private_chat()
+    status = await _imagine(tg, chat, "a forbidden fox")
+    shown = await showing(tg, chat, status.message_id, "couldn't finish this job")
+    assert "Banned prompt detected" in shown.plain_text
+
+
+async def test_job_that_never_finishes_times_out(tg, sim: Simulator, settings_for: Callable[..., Settings]):
+    sim.config.never_finish = True
+    async with running(settings_for(job_timeout_minutes=0.02)):
+        chat = tg.private_chat()
+        status = await _imagine(tg, chat, "an endless fox")
+        shown = await showing(tg, chat, status.message_id, "didn't finish this job within")
+    assert "Please try again" in shown.plain_text
+
+
+async def test_provider_down_connection_refused(tg: FakeTelegram, settings_for: Callable[..., Settings]) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with running(settings_for(mj_base_url=f"http://127.0.0.1:{port}")):
+        chat = tg.private_chat()
+        status = await _imagine(tg, chat, "a fox")
+        shown = await showing(tg, chat, status.message_id, "not reachable right now")
+    assert "was not sent" in shown.plain_text
+
+
+async def test_provider_answering_an_html_502(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    sim.config.http_fault = (502, "text/html", "<html><title>502 Bad Gateway</title></html>")
+    chat = tg.private_chat()
+    status = await _imagine(tg, chat, "a fox")
+    shown = await showing(tg, chat, status.message_id, "stopped answering")
+    assert "<html>" not in shown.plain_text
+    assert len([r for r in sim.requests if r.path.endswith("/submit/imagine")]) == 1  # never re-sent
+
+
+async def test_provider_401_means_misconfigured(
+    tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running(settings_for(mj_api_key="sk-wrong-key-123456")):
+        chat = tg.private_chat()
+        status = await _imagine(tg, chat, "a fox")
+        shown = await showing(tg, chat, status.message_id, "misconfigured")
+    assert "operator" in shown.plain_text
+    assert "401" not in shown.plain_text
+    operator_lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("submit failed (AuthenticationFailed)" in line and "401" in line for line in operator_lines)
+    assert all("sk-wrong-key-123456" not in r.getMessage() for r in caplog.records)
+
+
+async def test_secrets_never_reach_the_log(
+    tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    setup_logging("DEBUG", [BOT_TOKEN, MJ_KEY])  # what `mjbot` does at start
+    for name in ("", "httpx", "httpcore", "telegram"):  # the worst case: everything at DEBUG
+        caplog.set_level(logging.DEBUG, logger=name)
+    async with running(settings_for()):
+        chat = tg.private_chat()
+        status = await _imagine(tg, chat, "a fox")
+        await finished(tg, chat, status.message_id)
+    assert "getUpdates" in caplog.text  # httpx and PTB did log the Telegram URLs…
+    assert "bot<redacted>/" in caplog.text
+    assert BOT_TOKEN not in caplog.text  # …without the token
+    assert MJ_KEY not in caplog.text
+
+
+async def test_a_stale_button_answers_politely(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.private_chat()
+    status = await _imagine(tg, chat, "a fox")
+    grid = await finished(tg, chat, status.message_id)
+    await bot.db.conn.execute("DELETE FROM buttons")
+    query = tg.press(chat, grid.message_id, grid.callback_data_for("U1"))
+    await tg.wait_for(lambda: query in tg.answers())
+    assert "no longer available" in tg.answers()[query]["text"]
+    assert tg.answers()[query].get("show_alert") is True
+
+
+async def test_a_button_the_provider_rejects_shows_its_reason(tg, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.private_chat()
+    status = await _imagine(tg, chat, "a fox")
+    grid = await finished(tg, chat, status.message_id)
+    upscale = await finished(tg, chat, (await _press(tg, chat, grid, "U1")).message_id)
+    # The provider forgets the upscale's buttons (as TA does for customIds it no longer knows).
+    [parent] = [t for t in sim.tasks.values() if t.action == "UPSCALE"]
+    parent.buttons = []
+    pressed = await _press(tg, chat, upscale, "🔍 Zoom Out 2x")
+    shown = await showing(tg, chat, pressed.message_id, "refused this request")
+    assert "not supported by the Midjourney provider" in shown.plain_text
+
+
+async def _press(tg: FakeTelegram, chat, message, label: str):
+    tg.press(chat, message.message_id, message.callback_data_for(label))
+    return await status_reply_to(tg, chat, message.message_id)
