@@ -71,11 +71,11 @@ async def imagine_upscale_vary(tg: FakeTelegram, sim: Simulator, chat: Chat, com
     # U2: the press is answered at once and a new job replies to the grid.
     query = tg.press(chat, grid.message_id, grid.callback_data_for("U2"))
     await tg.wait_for(lambda: query in tg.answers())
-    assert "U2" in tg.answers()[query].get("text", "")
+    assert tg.answers()[query].get("text") == "⏳ Image #2"
     upscale_status = await status_reply_to(tg, chat, grid.message_id)
     upscale = await finished(tg, chat, upscale_status.message_id)
     assert upscale.button_rows == UPSCALE_ROWS
-    assert "U2" in upscale.plain_text
+    assert "\n\nImage #2" in upscale.plain_text
     [action] = [r for r in sim.requests if r.path.endswith("/submit/action")]
     assert action.json is not None
     assert "::upsample::2::" in action.json["customId"]
@@ -96,7 +96,7 @@ async def imagine_upscale_vary(tg: FakeTelegram, sim: Simulator, chat: Chat, com
     vary_status = await status_reply_to(tg, chat, upscale.message_id)
     vary = await finished(tg, chat, vary_status.message_id)
     assert vary.button_rows == GRID_ROWS
-    assert "Vary (Strong)" in vary.plain_text
+    assert "🪄 Vary (Strong)" in vary.plain_text
 
 
 async def test_private_chat_imagine_upscale_vary(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:

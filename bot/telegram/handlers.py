@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.jobs import AlreadyRunning, Job, JobService, Origin, UnknownButton
 from bot.telegram.delivery import TelegramPresenter
 from bot.telegram.texts import language_of, text
-from bot.telegram.views import CALLBACK_PREFIX
+from bot.telegram.views import CALLBACK_PREFIX, action_title
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class Handlers:
         except AlreadyRunning:
             await _answer(query, text(lang, "press_running"))
             return
-        await _answer(query, text(lang, "press_started", label=job.label))
+        await _answer(query, text(lang, "press_started", label=action_title(job)))
         await self._start_job(job)
 
     async def _start_job(self, job: Job) -> None:

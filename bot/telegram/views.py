@@ -88,8 +88,8 @@ def caption(job: Job, *, headline: str | None = None, group: bool = False) -> st
     """Headline, the prompt in bold, and in groups who asked; the prompt is shortened to fit 1024."""
     head = status_line(job) if headline is None else headline
     tail = _attribution(job) if group else ""
-    if job.label:
-        tail = " · ".join(p for p in (html.escape(job.label), tail) if p)
+    if job.custom_id:
+        tail = " · ".join(p for p in (html.escape(action_title(job)), tail) if p)
     fixed = visible_length(head) + visible_length(tail) + 4  # the line breaks between the parts
     prompt = _shorten(job.prompt, CAPTION_LIMIT - fixed)
     parts = [p for p in (head, f"<b>{html.escape(prompt)}</b>" if prompt else "", tail) if p]
@@ -100,6 +100,25 @@ def result_caption(job: Job, *, group: bool) -> str:
     """A finished image: the prompt first, like Midjourney's own message."""
     headline = _problem_line(job) if job.error_kind is ErrorKind.DOWNLOAD_FAILED else ""
     return caption(job, headline=headline, group=group)
+
+
+_UPSCALE = re.compile(r"::upsample::(\d+)::")
+_VARIATION = re.compile(r"::variation::(\d+)::[^:]+$")
+_PAN = re.compile(r"::pan_(left|right|up|down)::")
+
+
+def action_title(job: Job) -> str:
+    """What a button press made, in Midjourney's words: "Image #2", "Variations of image #1", …"""
+    custom_id, lang = job.custom_id or "", job.language
+    if match := _UPSCALE.search(custom_id):
+        return text(lang, "action_upscale", n=match.group(1))
+    if match := _VARIATION.search(custom_id):
+        return text(lang, "action_variation", n=match.group(1))
+    if "::reroll::" in custom_id:
+        return text(lang, "action_reroll")
+    if match := _PAN.search(custom_id):
+        return text(lang, f"action_pan_{match.group(1)}")
+    return job.label
 
 
 def _attribution(job: Job) -> str:
