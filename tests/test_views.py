@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.jobs import ErrorKind, Job, JobKind, JobStatus, StoredButton
-from bot.telegram.views import CAPTION_LIMIT, caption, keyboard, progress_bar, result_caption, visible_length
+from bot.telegram.views import CAPTION_LIMIT, caption, keyboard, progress_bar, visible_length
 
 U = "26d56b92-4ed6-45e2-8561-563797923135"
 
@@ -91,7 +91,7 @@ def test_queued_caption_shows_position():
 
 def test_long_prompt_is_shortened_to_fit_the_caption_and_escaped():
     job = _job(status=JobStatus.SUCCEEDED, prompt="<fox> & " * 400, label="U2")
-    text = result_caption(job, group=True)
+    text = caption(job, group=True)
     assert visible_length(text) <= CAPTION_LIMIT
     assert "…" in text
     assert "&lt;fox&gt; &amp;" in text
@@ -100,8 +100,8 @@ def test_long_prompt_is_shortened_to_fit_the_caption_and_escaped():
 
 def test_group_results_name_who_asked_private_ones_do_not():
     job = _job(status=JobStatus.SUCCEEDED)
-    assert "Alice" in result_caption(job, group=True)
-    assert "Alice" not in result_caption(job, group=False)
+    assert "Alice" in caption(job, group=True)
+    assert "Alice" not in caption(job, group=False)
 
 
 def test_error_captions_are_specific():

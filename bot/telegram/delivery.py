@@ -20,7 +20,7 @@ from telegram.ext import ExtBot
 from bot.jobs import ImageDownloadError, Job, JobService, JobStatus
 from bot.telegram.photos import NotAnImage, aspect_ratio, fit_photo, image_size, placeholder
 from bot.telegram.texts import text
-from bot.telegram.views import caption, keyboard, result_caption
+from bot.telegram.views import caption, keyboard
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class TelegramPresenter:
 
     async def _deliver_result(self, job: Job, image: bytes | None, group: bool) -> str | None:
         markup = keyboard(await self.service.buttons_for(job))
-        text_html = result_caption(job, group=group)
+        text_html = caption(job, group=group)
         photo = None
         if image is not None:
             try:

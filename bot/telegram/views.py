@@ -46,6 +46,8 @@ def status_line(job: Job) -> str:
             return text(lang, "status_progress", percent=job.progress, bar=progress_bar(job.progress))
         case JobStatus.TIMED_OUT:
             return _timed_out(job)
+        case JobStatus.SUCCEEDED if job.error_kind is ErrorKind.NONE:
+            return ""
         case _:
             return _problem_line(job)
 
@@ -84,9 +86,12 @@ def _problem_line(job: Job) -> str:
     return text(lang, "error_task_failed_plain")
 
 
-def caption(job: Job, *, headline: str | None = None, group: bool = False) -> str:
-    """Headline, the prompt in bold, and in groups who asked; the prompt is shortened to fit 1024."""
-    head = status_line(job) if headline is None else headline
+def caption(job: Job, *, group: bool = False) -> str:
+    """Headline, the prompt in bold, and in groups who asked; the prompt is shortened to fit 1024.
+
+    A finished image has no headline: its prompt comes first, like Midjourney's own message.
+    """
+    head = status_line(job)
     tail = _attribution(job) if group else ""
     if job.custom_id:
         tail = " · ".join(p for p in (html.escape(action_title(job)), tail) if p)
@@ -94,12 +99,6 @@ def caption(job: Job, *, headline: str | None = None, group: bool = False) -> st
     prompt = _shorten(job.prompt, CAPTION_LIMIT - fixed)
     parts = [p for p in (head, f"<b>{html.escape(prompt)}</b>" if prompt else "", tail) if p]
     return "\n\n".join(parts)
-
-
-def result_caption(job: Job, *, group: bool) -> str:
-    """A finished image: the prompt first, like Midjourney's own message."""
-    headline = _problem_line(job) if job.error_kind is ErrorKind.DOWNLOAD_FAILED else ""
-    return caption(job, headline=headline, group=group)
 
 
 _UPSCALE = re.compile(r"::upsample::(\d+)::")
