@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.jobs import AlreadyRunning, Job, JobService, Origin, UnknownButton
 from bot.telegram.delivery import TelegramPresenter
-from bot.telegram.texts import language_of, text
+from bot.telegram.texts import language_of, plain_text, text
 from bot.telegram.views import CALLBACK_PREFIX, action_title
 
 log = logging.getLogger(__name__)
@@ -69,12 +69,12 @@ class Handlers:
         try:
             job = await self.service.create_action(origin, key)
         except UnknownButton:
-            await _answer(query, text(lang, "press_unknown"), alert=True)
+            await _answer(query, plain_text(lang, "press_unknown"), alert=True)
             return
         except AlreadyRunning:
-            await _answer(query, text(lang, "press_running"))
+            await _answer(query, plain_text(lang, "press_running"))
             return
-        await _answer(query, text(lang, "press_started", label=action_title(job)))
+        await _answer(query, plain_text(lang, "press_started", label=action_title(job)))
         await self._start_job(job)
 
     async def _start_job(self, job: Job) -> None:

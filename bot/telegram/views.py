@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.jobs import ErrorKind, Job, JobStatus, StoredButton, button_label
-from bot.telegram.texts import reason, text
+from bot.telegram.texts import plain_text, reason, text
 
 CAPTION_LIMIT = 1024  # counted after HTML entities are parsed
 REASON_LIMIT = 300
@@ -107,16 +107,16 @@ _PAN = re.compile(r"::pan_(left|right|up|down)::")
 
 
 def action_title(job: Job) -> str:
-    """What a button press made, in Midjourney's words: "Image #2", "Variations of image #1", …"""
+    """What a button press made, in Midjourney's words (plain text): "Image #2", "Variations of image #1", …"""
     custom_id, lang = job.custom_id or "", job.language
     if match := _UPSCALE.search(custom_id):
-        return text(lang, "action_upscale", n=match.group(1))
+        return plain_text(lang, "action_upscale", n=match.group(1))
     if match := _VARIATION.search(custom_id):
-        return text(lang, "action_variation", n=match.group(1))
+        return plain_text(lang, "action_variation", n=match.group(1))
     if "::reroll::" in custom_id:
-        return text(lang, "action_reroll")
+        return plain_text(lang, "action_reroll")
     if match := _PAN.search(custom_id):
-        return text(lang, f"action_pan_{match.group(1)}")
+        return plain_text(lang, f"action_pan_{match.group(1)}")
     return job.label
 
 
