@@ -11,6 +11,7 @@ from PIL import Image
 
 from bot.app import BotRuntime
 from bot.simulator import Simulator
+from tests.conftest import running
 from tests.fake_telegram import Chat, FakeTelegram, Message
 
 GRID_ROWS = [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"]]
@@ -164,3 +165,26 @@ async def test_progress_edits_never_repeat_content(tg: FakeTelegram, sim: Simula
     edits = tg.calls_to("editMessageCaption", "editMessageMedia")
     assert edits, "the status message was never edited"
     assert all(call.error is None for call in edits), [c.describe() for c in edits if c.error]
+
+
+async def test_progress_edits_are_throttled_but_the_result_is_not(tg: FakeTelegram, sim: Simulator, settings_for):
+    async with running(settings_for(status_edit_interval=30.0)):
+        chat = tg.private_chat()
+        request = tg.send_text(chat, "/imagine a fox in a hurry")
+        status = await status_reply_to(tg, chat, request.message_id)
+        grid = await finished(tg, chat, status.message_id)
+    assert grid.edits == 1  # within 30 s of the status message only the result itself is shown
+    assert grid.button_rows == GRID_ROWS
+
+
+async def test_users_read_the_bot_in_their_language(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.private_chat(user_id=2002, first_name="Иван", username="ivan", language_code="ru")
+    request = tg.send_text(chat, "/imagine")
+    reply = await tg.wait_for(lambda: tg.last_bot_message(chat))
+    assert reply.reply_to_message_id == request.message_id
+    assert "промпт" in reply.plain_text
+    sim.config.queue_full = True
+    request = tg.send_text(chat, "/imagine лиса в снегу")
+    status = await status_reply_to(tg, chat, request.message_id)
+    shown = await tg.wait_for(lambda: (m := tg.message(chat, status.message_id)).edits and m)
+    assert "Очередь Midjourney сейчас переполнена" in shown.plain_text
