@@ -43,7 +43,13 @@ async def finished(tg: FakeTelegram, chat: Chat, message_id: int) -> Message:
 
 
 async def showing(tg: FakeTelegram, chat: Chat, message_id: int, words: str) -> Message:
-    return await tg.wait_for(lambda: words in (m := tg.message(chat, message_id)).plain_text and m, timeout=15)
+    """Wait until the message reads `words`."""
+
+    def reads() -> Message | None:
+        message = tg.message(chat, message_id)
+        return message if words in message.plain_text else None
+
+    return await tg.wait_for(reads, timeout=15)
 
 
 def photo_size(message: Message) -> tuple[int, int]:
@@ -186,5 +192,5 @@ async def test_users_read_the_bot_in_their_language(tg: FakeTelegram, sim: Simul
     sim.config.queue_full = True
     request = tg.send_text(chat, "/imagine лиса в снегу")
     status = await status_reply_to(tg, chat, request.message_id)
-    shown = await tg.wait_for(lambda: (m := tg.message(chat, status.message_id)).edits and m)
-    assert "Очередь Midjourney сейчас переполнена" in shown.plain_text
+    shown = await showing(tg, chat, status.message_id, "Очередь Midjourney сейчас переполнена")
+    assert shown.reply_markup is None
