@@ -116,13 +116,18 @@ async def test_provider_401_means_misconfigured(
 async def test_secrets_never_reach_the_log(
     tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
+    root = logging.getLogger()
+    handlers = list(root.handlers)
     setup_logging("DEBUG", [BOT_TOKEN, MJ_KEY])  # what `mjbot` does at start
     for name in ("", "httpx", "httpcore", "telegram"):  # the worst case: everything at DEBUG
         caplog.set_level(logging.DEBUG, logger=name)
-    async with running(settings_for()):
-        chat = tg.private_chat()
-        status = await _imagine(tg, chat, "a fox")
-        await finished(tg, chat, status.message_id)
+    try:
+        async with running(settings_for()):
+            chat = tg.private_chat()
+            status = await _imagine(tg, chat, "a fox")
+            await finished(tg, chat, status.message_id)
+    finally:
+        root.handlers[:] = handlers  # setup_logging's console handler must not outlive the test
     assert "getUpdates" in caplog.text  # httpx and PTB did log the Telegram URLs…
     assert "bot<redacted>/" in caplog.text
     assert BOT_TOKEN not in caplog.text  # …without the token
