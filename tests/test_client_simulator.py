@@ -40,8 +40,19 @@ KEYCAPS = tuple(f"{n}\ufe0f\u20e3" for n in range(1, 5))
 POLL_LIMIT = 5.0
 GRID_LABELS = ["U1", "U2", "U3", "U4", "", "V1", "V2", "V3", "V4"]
 SOLO_LABELS = [
-    "Upscale (Subtle)", "Upscale (Creative)", "Vary (Subtle)", "Vary (Strong)", "Vary (Region)",
-    "Zoom Out 2x", "Zoom Out 1.5x", "Custom Zoom", "", "", "", "", "",
+    "Upscale (Subtle)",
+    "Upscale (Creative)",
+    "Vary (Subtle)",
+    "Vary (Strong)",
+    "Vary (Region)",
+    "Zoom Out 2x",
+    "Zoom Out 1.5x",
+    "Custom Zoom",
+    "",
+    "",
+    "",
+    "",
+    "",
 ]
 MakeClient = Callable[..., MJClient]
 
@@ -389,9 +400,7 @@ async def test_new_api_rewrites_22_to_1_so_no_queue_position(sim: Simulator, cli
     assert first.status is TaskStatus.NOT_START  # still queued upstream, just not reported
 
 
-@pytest.mark.parametrize(
-    ("dialect", "code"), [("plus", 23), ("nz", 23), ("uniapi", 23), ("ta", 9), ("na", 4)]
-)
+@pytest.mark.parametrize(("dialect", "code"), [("plus", 23), ("nz", 23), ("uniapi", 23), ("ta", 9), ("na", 4)])
 async def test_queue_full(sim: Simulator, client: MJClient, dialect: str, code: int) -> None:
     sim.config.update({"dialect": dialect, "queue_full": True})
     with pytest.raises(QueueFull) as err:
@@ -498,11 +507,14 @@ async def test_bookmark_is_rejected_behind_new_api(sim: Simulator, client: MJCli
     assert err.value.description.startswith("unknown_action:MJ::BOOKMARK::")
 
 
-@pytest.mark.parametrize(("dialect", "code", "text"), [
-    ("plus", 3, "关联任务不存在或已失效"),
-    ("ta", 3, "关联任务不存在或已失效"),
-    ("na", 4, "task_not_found"),
-])
+@pytest.mark.parametrize(
+    ("dialect", "code", "text"),
+    [
+        ("plus", 3, "关联任务不存在或已失效"),
+        ("ta", 3, "关联任务不存在或已失效"),
+        ("na", 4, "task_not_found"),
+    ],
+)
 async def test_action_on_a_missing_parent_is_rejected(
     sim: Simulator, client: MJClient, dialect: str, code: int, text: str
 ) -> None:
@@ -685,7 +697,9 @@ async def test_describe(sim: Simulator, client: MJClient, cdn: httpx.AsyncClient
     assert [text.count(k) for k in KEYCAPS] == [1, 1, 1, 1]
     assert "--ar 3:2" in text
     assert [b.custom_id for b in task.buttons] == [
-        *(f"MJ::Job::PicReader::{n}" for n in range(1, 5)), "MJ::Picread::Retry", "MJ::Job::PicReader::all",
+        *(f"MJ::Job::PicReader::{n}" for n in range(1, 5)),
+        "MJ::Picread::Retry",
+        "MJ::Job::PicReader::all",
     ]
     assert await download_png(cdn, task.image_url) == (60, 40)  # the input image itself
 

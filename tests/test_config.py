@@ -17,8 +17,17 @@ TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9"
 
 @pytest.fixture
 def env(monkeypatch):
-    for name in ("TELEGRAM_BOT_TOKEN", "MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH_STYLE", "MJ_SPEED", "POLL_INTERVAL",
-                 "ADMIN_IDS", "DATABASE_PATH", "TELEGRAM_API_BASE_URL"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "MJ_BASE_URL",
+        "MJ_API_KEY",
+        "MJ_AUTH_STYLE",
+        "MJ_SPEED",
+        "POLL_INTERVAL",
+        "ADMIN_IDS",
+        "DATABASE_PATH",
+        "TELEGRAM_API_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("MJ_BASE_URL", "https://api.example.com/")
@@ -67,8 +76,9 @@ def test_bad_settings_are_named(env, name, value, expected):
 
 def test_the_bot_stops_with_one_clear_line_and_no_traceback(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "MJ_BASE_URL": "https://api.example.com"}
-    result = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN is required" in result.stderr
     assert "Traceback" not in result.stderr
@@ -76,8 +86,15 @@ def test_the_bot_stops_with_one_clear_line_and_no_traceback(tmp_path):
 
 def test_log_filter_redacts_token_and_key(caplog):
     logger = logging.getLogger("test.redaction")
-    record = logger.makeRecord("x", logging.INFO, __file__, 1, "POST https://api.telegram.org/bot%s/getMe key=%s",
-                               (TOKEN, "sk-secret-provider-key"), None)
+    record = logger.makeRecord(
+        "x",
+        logging.INFO,
+        __file__,
+        1,
+        "POST https://api.telegram.org/bot%s/getMe key=%s",
+        (TOKEN, "sk-secret-provider-key"),
+        None,
+    )
     Redactor(["sk-secret-provider-key"]).apply(record)
     message = record.getMessage()
     assert TOKEN not in message

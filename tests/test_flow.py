@@ -89,8 +89,9 @@ async def imagine_upscale_vary(tg: FakeTelegram, sim: Simulator, chat: Chat, com
 
     # Upscales also arrive at full resolution as a file.
     def full_file() -> Message | None:
-        return next((m for m in tg.bot_messages(chat) if m.document and m.reply_to_message_id == upscale.message_id),
-                    None)
+        return next(
+            (m for m in tg.bot_messages(chat) if m.document and m.reply_to_message_id == upscale.message_id), None
+        )
 
     document = await tg.wait_for(full_file)
     assert document.document is not None

@@ -306,8 +306,13 @@ async def test_imagine_body_is_camel_case_without_nulls() -> None:
     provider = Provider()
     async with make(provider) as mj:
         await mj.imagine("cat --v 7")
-        await mj.imagine("dog", base64_array=["data:image/png;base64,AAAA"], bot_type="NIJI_JOURNEY",
-                         state="chat:1", notify_hook="https://bot.example/hook")
+        await mj.imagine(
+            "dog",
+            base64_array=["data:image/png;base64,AAAA"],
+            bot_type="NIJI_JOURNEY",
+            state="chat:1",
+            notify_hook="https://bot.example/hook",
+        )
     assert provider.body(0) == {"prompt": "cat --v 7", "base64Array": []}
     assert provider.body(1) == {
         "prompt": "dog",
@@ -860,7 +865,7 @@ async def test_read_retries_zero_still_sends_once() -> None:
 
 
 async def test_list_by_condition_parses_a_mixed_list() -> None:
-    mixed = f"[{UNIAPI_TASK}, {json.dumps(NA_TASK)}, {json.dumps(TA_TASK)}, {{}}, \"junk\", 5, null]"
+    mixed = f'[{UNIAPI_TASK}, {json.dumps(NA_TASK)}, {json.dumps(TA_TASK)}, {{}}, "junk", 5, null]'
     provider = Provider(raw_json(mixed))
     async with make(provider) as mj:
         tasks = await mj.list_by_condition([TASK_ID, "1712205491372558", "1731000000000123"])

@@ -25,15 +25,33 @@ ROOT = Path(__file__).resolve().parent.parent
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 TERMINAL = {"SUCCESS", "FAILURE", "CANCEL"}
 NA_KEYS = [
-    "id", "action", "customId", "botType", "prompt", "promptEn", "description", "state", "submitTime",
-    "startTime", "finishTime", "imageUrl", "status", "progress", "failReason", "buttons", "maskBase64",
+    "id",
+    "action",
+    "customId",
+    "botType",
+    "prompt",
+    "promptEn",
+    "description",
+    "state",
+    "submitTime",
+    "startTime",
+    "finishTime",
+    "imageUrl",
+    "status",
+    "progress",
+    "failReason",
+    "buttons",
+    "maskBase64",
     "properties",
 ]
 
 
 def fast_config(**overrides: Any) -> SimulatorConfig:
     values: dict[str, Any] = {
-        "queue_seconds": 0.05, "submitted_seconds": 0.05, "render_seconds": 0.2, "image_size": 128,
+        "queue_seconds": 0.05,
+        "submitted_seconds": 0.05,
+        "render_seconds": 0.2,
+        "image_size": 128,
     }
     values.update(overrides)
     return SimulatorConfig(**values)
@@ -226,15 +244,32 @@ async def test_banned_word_plus_rejects_ta_fails_later(sim: Simulator, client: h
 @pytest.mark.parametrize(
     ("style", "good", "bad", "fail_type", "fail_body"),
     [
-        ("bearer", {"Authorization": "Bearer k1"}, {"Authorization": "k1"}, "application/json",
-         '{"error": {"message": "invalid token", "type": "new_api_error"}}'),
-        ("raw", {"Authorization": "k1"}, {"Authorization": "Bearer k1", "mj-api-secret": "k1"}, "text/plain",
-         "Authorization header missing."),
+        (
+            "bearer",
+            {"Authorization": "Bearer k1"},
+            {"Authorization": "k1"},
+            "application/json",
+            '{"error": {"message": "invalid token", "type": "new_api_error"}}',
+        ),
+        (
+            "raw",
+            {"Authorization": "k1"},
+            {"Authorization": "Bearer k1", "mj-api-secret": "k1"},
+            "text/plain",
+            "Authorization header missing.",
+        ),
         ("mj-api-secret", {"mj-api-secret": "k1"}, {"Authorization": "Bearer k1"}, None, ""),
     ],
 )
-async def test_auth_styles(sim: Simulator, client: httpx.AsyncClient, style: str, good: dict[str, str],
-                           bad: dict[str, str], fail_type: str | None, fail_body: str) -> None:
+async def test_auth_styles(
+    sim: Simulator,
+    client: httpx.AsyncClient,
+    style: str,
+    good: dict[str, str],
+    bad: dict[str, str],
+    fail_type: str | None,
+    fail_body: str,
+) -> None:
     sim.config.api_key = "k1"
     sim.config.auth_style = style
     for headers in ({}, bad):
@@ -258,8 +293,9 @@ async def test_imagine_validation(sim: Simulator, client: httpx.AsyncClient) -> 
     assert (await submit(client, "submit/imagine", {"prompt": "   "}))["description"] == "prompt不能为空"
     answer = await submit(client, "submit/imagine", {"prompt": "x", "base64Array": ["aGVsbG8="]})
     assert (answer["code"], answer["description"]) == (4, "base64格式错误")
-    response = await client.post("/mj/submit/imagine", content=b"{not json",
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/mj/submit/imagine", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     response = await client.post("/mj/submit/imagine", json=["prompt"])
     assert response.status_code == 400
@@ -316,7 +352,11 @@ async def test_upscale_then_vary_strong(sim: Simulator, client: httpx.AsyncClien
     hd = await wait_done(client, response.json()["result"])
     assert hd["action"] == "UPSCALE"  # plus names HD upscales UPSCALE
     assert [b["label"] for b in hd["buttons"]] == [
-        "Redo Upscale (Subtle)", "Redo Upscale (Creative)", "Vary (Subtle)", "Vary (Strong)", "",
+        "Redo Upscale (Subtle)",
+        "Redo Upscale (Creative)",
+        "Vary (Subtle)",
+        "Vary (Strong)",
+        "",
     ]
     assert await png_size(client, hd["imageUrl"]) == (128, 128)  # bigger than the upscale
 
@@ -366,8 +406,7 @@ async def test_custom_zoom_modal_flow(sim: Simulator, client: httpx.AsyncClient)
     assert await png_size(client, done["imageUrl"]) == (128, 72)
 
 
-async def test_inpaint_needs_mask_and_remix_makes_variations_modal(sim: Simulator,
-                                                                    client: httpx.AsyncClient) -> None:
+async def test_inpaint_needs_mask_and_remix_makes_variations_modal(sim: Simulator, client: httpx.AsyncClient) -> None:
     grid = await imagine_done(client, sim, "a garden")
     up_id = (await press(client, grid, "upsample::1")).json()["result"]
     sim.finish_now(up_id)
@@ -402,8 +441,9 @@ async def test_action_errors(sim: Simulator, client: httpx.AsyncClient) -> None:
     response = await client.post("/mj/submit/action", json={"taskId": grid["id"], "customId": f"MJ::BOOKMARK::{u}"})
     assert response.json()["code"] == 4
     # Parent not finished yet.
-    response = await client.post("/mj/submit/action", json={
-        "taskId": up_id, "customId": f"MJ::JOB::low_variation::1::{u}::SOLO"})
+    response = await client.post(
+        "/mj/submit/action", json={"taskId": up_id, "customId": f"MJ::JOB::low_variation::1::{u}::SOLO"}
+    )
     assert (response.json()["code"], response.json()["description"]) == (4, "关联任务状态错误")
     sim.finish_now(up_id)
     up = await fetch(client, up_id)
@@ -418,8 +458,11 @@ async def test_action_errors(sim: Simulator, client: httpx.AsyncClient) -> None:
     sim.config.dialect = "na"
     response = await press(client, up, "BOOKMARK")
     assert response.status_code == 400
-    assert response.json() == {"description": f"unknown_action:MJ::BOOKMARK::{up['properties']['messageHash']}",
-                               "type": "upstream_error", "code": 4}
+    assert response.json() == {
+        "description": f"unknown_action:MJ::BOOKMARK::{up['properties']['messageHash']}",
+        "type": "upstream_error",
+        "code": 4,
+    }
 
 
 # ---------------------------------------------------------------------------------------------- queries
@@ -487,8 +530,7 @@ async def test_na_dialect_trimmed_task(sim: Simulator, client: httpx.AsyncClient
 
     sim.config.fail_reason = "Banned prompt detected"
     failed = await wait_done(client, (await submit(client, "submit/imagine", {"prompt": "x"}))["result"])
-    assert (failed["status"], failed["progress"], failed["failReason"]) == (
-        "FAILURE", "100%", "Banned prompt detected")
+    assert (failed["status"], failed["progress"], failed["failReason"]) == ("FAILURE", "100%", "Banned prompt detected")
 
     response = await client.post("/mj/submit/imagine", json={"prompt": ""})
     assert response.status_code == 400
@@ -529,18 +571,22 @@ async def test_prefixes_and_modes_recorded(sim: Simulator, client: httpx.AsyncCl
         assert (await fetch(client, answer["result"], prefix=prefix))["id"] == answer["result"]
     assert modes == {"/mj": None, "/mj-fast/mj": "FAST", "/mj-relax/mj": "RELAX", "/mj-turbo/mj": "TURBO"}
 
-    answer = await submit(client, "submit/imagine", {"prompt": "x", "model": "mj-relax", "botType": "MID_JOURNEY"},
-                          prefix="/v1/mj")
+    answer = await submit(
+        client, "submit/imagine", {"prompt": "x", "model": "mj-relax", "botType": "MID_JOURNEY"}, prefix="/v1/mj"
+    )
     task = sim.tasks[answer["result"]]
     assert (task.prefix, task.mode, task.model) == ("/v1/mj", "RELAX", "mj-relax")
     sim.finish_now(task.id)
     fetched = await fetch(client, task.id, prefix="/v1/mj")
     assert fetched["properties"]["messageContent"].endswith("(relaxed)")
-    swap = await client.post("/mj-relax/mj/insight-face/swap",
-                             json={"sourceBase64": data_url(), "targetBase64": data_url()})
+    swap = await client.post(
+        "/mj-relax/mj/insight-face/swap", json={"sourceBase64": data_url(), "targetBase64": data_url()}
+    )
     assert swap.json()["code"] == 1
     assert [r.path for r in sim.requests if r.method == "POST"][-2:] == [
-        "/v1/mj/submit/imagine", "/mj-relax/mj/insight-face/swap"]
+        "/v1/mj/submit/imagine",
+        "/mj-relax/mj/insight-face/swap",
+    ]
     assert sim.requests[-1].json is not None
     assert sim.requests[-1].headers["Content-Type"] == sim.requests[-1].headers.get("content-type")
     assert sim.requests[-1].json["targetBase64"].startswith("data:image/png")
@@ -561,9 +607,12 @@ async def test_describe_and_picreader(sim: Simulator, client: httpx.AsyncClient)
     assert all("blue" in p and p.endswith("--ar 3:2") for p in parts)
     assert (await client.get(task["imageUrl"])).content == base64.b64decode(image.split(",", 1)[1])
     assert [(b["customId"], b["emoji"], b["label"]) for b in task["buttons"]] == [
-        ("MJ::Job::PicReader::1", "1️⃣", ""), ("MJ::Job::PicReader::2", "2️⃣", ""),
-        ("MJ::Job::PicReader::3", "3️⃣", ""), ("MJ::Job::PicReader::4", "4️⃣", ""),
-        ("MJ::Picread::Retry", "🔄", ""), ("MJ::Job::PicReader::all", "🎉", "Imagine all"),
+        ("MJ::Job::PicReader::1", "1️⃣", ""),
+        ("MJ::Job::PicReader::2", "2️⃣", ""),
+        ("MJ::Job::PicReader::3", "3️⃣", ""),
+        ("MJ::Job::PicReader::4", "4️⃣", ""),
+        ("MJ::Picread::Retry", "🔄", ""),
+        ("MJ::Job::PicReader::all", "🎉", "Imagine all"),
     ]
     picked = (await press(client, task, "PicReader::3")).json()
     assert picked["code"] == 21
@@ -586,8 +635,11 @@ async def test_blend_dimensions_and_validation(sim: Simulator, client: httpx.Asy
     assert (one["code"], one["description"]) == (4, "base64List参数错误")
     six = await submit(client, "submit/blend", {"base64Array": [data_url()] * 6})
     assert six["code"] == 4
-    answer = await submit(client, "submit/blend", {
-        "base64Array": [data_url((255, 0, 0)), data_url((0, 0, 255))], "dimensions": "PORTRAIT"})
+    answer = await submit(
+        client,
+        "submit/blend",
+        {"base64Array": [data_url((255, 0, 0)), data_url((0, 0, 255))], "dimensions": "PORTRAIT"},
+    )
     assert answer["code"] == 1
     task = await wait_done(client, answer["result"])
     assert task["action"] == "BLEND"
@@ -621,8 +673,9 @@ async def test_shorten(sim: Simulator, client: httpx.AsyncClient) -> None:
 async def test_swap_upload_seed_cancel(sim: Simulator, client: httpx.AsyncClient) -> None:
     missing = await submit(client, "insight-face/swap", {"sourceBase64": data_url()})
     assert missing["code"] == 4
-    answer = await submit(client, "insight-face/swap", {"sourceBase64": data_url(), "targetBase64": data_url(
-        (0, 200, 0), (80, 40))})
+    answer = await submit(
+        client, "insight-face/swap", {"sourceBase64": data_url(), "targetBase64": data_url((0, 200, 0), (80, 40))}
+    )
     swap = await wait_done(client, answer["result"])
     assert swap["action"] == "SWAP_FACE"
     assert swap["buttons"] == []
@@ -689,8 +742,9 @@ def test_run_simulator_stops_cleanly_on_ctrl_c() -> None:
         port = s.getsockname()[1]
     code = f"from bot.simulator import run_simulator; run_simulator('127.0.0.1', {port})"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env=env, cwd=ROOT) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    ) as proc:
         assert proc.stdout is not None
         line = ""
         while "MJ_BASE_URL=" not in line:

@@ -26,8 +26,15 @@ async def test_a_button_pressed_twice_at_once_starts_one_job(tmp_path):
     jobs, buttons = JobRepository(db), ButtonRepository(db)
     parent = await jobs.create(NewJob(kind=JobKind.IMAGINE, chat_id=1, user_id=1, prompt="fox"))
     [button] = await buttons.replace_for_job(parent.id, [("MJ::JOB::upsample::2::x", "U2", "")])
-    new = NewJob(kind=JobKind.ACTION, chat_id=1, user_id=1, prompt="fox", button_key=button.key,
-                 custom_id=button.custom_id, parent_job_id=parent.id)
+    new = NewJob(
+        kind=JobKind.ACTION,
+        chat_id=1,
+        user_id=1,
+        prompt="fox",
+        button_key=button.key,
+        custom_id=button.custom_id,
+        parent_job_id=parent.id,
+    )
     first, second = await asyncio.gather(jobs.create_unless_running(new), jobs.create_unless_running(new))
     assert (first is None) != (second is None)
     started = first or second

@@ -11,8 +11,17 @@ U = "26d56b92-4ed6-45e2-8561-563797923135"
 
 
 def _job(**changes) -> Job:
-    base = Job(id=1, kind=JobKind.IMAGINE, status=JobStatus.SUBMITTING, chat_id=1001, user_id=1001,
-               user_name="Alice", prompt="a red fox in snow --ar 3:2", created_at=0.0, updated_at=0.0)
+    base = Job(
+        id=1,
+        kind=JobKind.IMAGINE,
+        status=JobStatus.SUBMITTING,
+        chat_id=1001,
+        user_id=1001,
+        user_name="Alice",
+        prompt="a red fox in snow --ar 3:2",
+        created_at=0.0,
+        updated_at=0.0,
+    )
     return replace(base, **changes)
 
 

@@ -131,8 +131,13 @@ class JobService:
 
     async def discard(self, job: Job) -> None:
         """The status message could not be shown, so nothing was sent: close the job silently."""
-        await self.jobs.update(job.id, status=JobStatus.REFUSED, error_kind=ErrorKind.INTERRUPTED,
-                               finished_at=time.time(), delivered_at=time.time())
+        await self.jobs.update(
+            job.id,
+            status=JobStatus.REFUSED,
+            error_kind=ErrorKind.INTERRUPTED,
+            finished_at=time.time(),
+            delivered_at=time.time(),
+        )
 
     def is_in_flight(self, job: Job) -> bool:
         return job.id in self._in_flight
@@ -145,18 +150,26 @@ class JobService:
             return await self.jobs.update(job.id, task_id=exc.task_id, status=JobStatus.NEEDS_INPUT, finished_at=now)
         except MJError as exc:
             kind, detail = _classify(exc)
-            log.log(logging.ERROR if kind is ErrorKind.MISCONFIGURED else logging.WARNING,
-                    "job %d: submit failed (%s): %s", job.id, type(exc).__name__, exc.message)
-            return await self.jobs.update(job.id, status=JobStatus.REFUSED, error_kind=kind, error=detail,
-                                          finished_at=now)
+            log.log(
+                logging.ERROR if kind is ErrorKind.MISCONFIGURED else logging.WARNING,
+                "job %d: submit failed (%s): %s",
+                job.id,
+                type(exc).__name__,
+                exc.message,
+            )
+            return await self.jobs.update(
+                job.id, status=JobStatus.REFUSED, error_kind=kind, error=detail, finished_at=now
+            )
         except Exception:
             log.exception("job %d: unexpected error while submitting", job.id)
-            return await self.jobs.update(job.id, status=JobStatus.REFUSED, error_kind=ErrorKind.MAYBE_SUBMITTED,
-                                          finished_at=now)
+            return await self.jobs.update(
+                job.id, status=JobStatus.REFUSED, error_kind=ErrorKind.MAYBE_SUBMITTED, finished_at=now
+            )
         status = JobStatus.QUEUED if result.queued else JobStatus.SUBMITTED
         log.info("job %d: accepted as task %s (%s)", job.id, result.task_id, status)
-        return await self.jobs.update(job.id, task_id=result.task_id, status=status,
-                                      queue_position=result.queue_position)
+        return await self.jobs.update(
+            job.id, task_id=result.task_id, status=status, queue_position=result.queue_position
+        )
 
     async def _send(self, job: Job) -> SubmitResult:
         if job.kind is JobKind.IMAGINE:
@@ -192,8 +205,15 @@ class JobService:
         except ImageDownloadError as exc:
             log.warning("job %d: result image download failed: %s", job.id, exc)
             kind, error = ErrorKind.DOWNLOAD_FAILED, str(exc)
-        return await self.jobs.update(job.id, status=JobStatus.SUCCEEDED, progress=100, image_url=task.image_url,
-                                      error_kind=kind, error=error, finished_at=time.time())
+        return await self.jobs.update(
+            job.id,
+            status=JobStatus.SUCCEEDED,
+            progress=100,
+            image_url=task.image_url,
+            error_kind=kind,
+            error=error,
+            finished_at=time.time(),
+        )
 
     # -- showing -----------------------------------------------------------------------------------
 
@@ -212,10 +232,16 @@ class JobService:
             file_id = await self.listener.deliver(job, image)
         except Exception as exc:
             give_up = time.time() - (job.finished_at or job.created_at) > GIVE_UP_DELIVERY_AFTER
-            log.warning("job %d: delivery attempt %d failed%s: %s", job.id, job.delivery_attempts + 1,
-                        " (giving up)" if give_up else "", exc)
-            await self.jobs.update(job.id, delivery_attempts=job.delivery_attempts + 1,
-                                   delivered_at=time.time() if give_up else None)
+            log.warning(
+                "job %d: delivery attempt %d failed%s: %s",
+                job.id,
+                job.delivery_attempts + 1,
+                " (giving up)" if give_up else "",
+                exc,
+            )
+            await self.jobs.update(
+                job.id, delivery_attempts=job.delivery_attempts + 1, delivered_at=time.time() if give_up else None
+            )
             return
         await self.jobs.update(job.id, delivered_at=time.time(), result_file_id=file_id)
         await self.results.delete(job.id)
@@ -227,8 +253,9 @@ class JobService:
         return await self.buttons.for_job(job.id)
 
     async def mark_interrupted(self, job: Job) -> Job:
-        return await self.jobs.update(job.id, status=JobStatus.REFUSED, error_kind=ErrorKind.INTERRUPTED,
-                                      finished_at=time.time())
+        return await self.jobs.update(
+            job.id, status=JobStatus.REFUSED, error_kind=ErrorKind.INTERRUPTED, finished_at=time.time()
+        )
 
 
 def button_label(button: StoredButton) -> str:

@@ -370,9 +370,7 @@ class MJClient:
         state: str | None = None,
         notify_hook: str | None = None,
     ) -> SubmitResult:
-        body = _compact(
-            taskId=task_id, prompt=prompt, maskBase64=mask_base64, state=state, notifyHook=notify_hook
-        )
+        body = _compact(taskId=task_id, prompt=prompt, maskBase64=mask_base64, state=state, notifyHook=notify_hook)
         return await self._submit("/mj/submit/modal", body)
 
     async def blend(
@@ -423,9 +421,7 @@ class MJClient:
         state: str | None = None,
         notify_hook: str | None = None,
     ) -> SubmitResult:
-        body = _compact(
-            sourceBase64=source_base64, targetBase64=target_base64, state=state, notifyHook=notify_hook
-        )
+        body = _compact(sourceBase64=source_base64, targetBase64=target_base64, state=state, notifyHook=notify_hook)
         return await self._submit("/mj/insight-face/swap", body)
 
     async def upload(self, base64_array: Sequence[str]) -> list[str]:
@@ -616,9 +612,7 @@ class MJClient:
             raise foreign
         raise self._unexpected(label, status, body, submit=submit)
 
-    def _interpret_envelope(
-        self, label: str, status: int, envelope: Mapping[str, Any], *, submit: bool
-    ) -> _Accepted:
+    def _interpret_envelope(self, label: str, status: int, envelope: Mapping[str, Any], *, submit: bool) -> _Accepted:
         code = _as_code(envelope.get("code"))
         description = self._redact(str(envelope.get("description") or envelope.get("message") or ""))
         properties = _as_mapping(envelope.get("properties"))
@@ -642,11 +636,7 @@ class MJClient:
         task_id = _result_id(accepted.result)
         if task_id is None:
             raise ProviderUnavailable(f"{label}: accepted without a task id", maybe_submitted=True)
-        queue = (
-            _queue_position(accepted.properties, accepted.description)
-            if accepted.code == _CODE_IN_QUEUE
-            else None
-        )
+        queue = _queue_position(accepted.properties, accepted.description) if accepted.code == _CODE_IN_QUEUE else None
         return SubmitResult(
             task_id=task_id,
             code=accepted.code,
@@ -702,9 +692,7 @@ class MJClient:
             or bool(_TASK_NOT_FOUND_TEXT.search(description))
         )
 
-    def _unavailable(
-        self, label: str, resp: httpx.Response, body: _Body, *, submit: bool
-    ) -> ProviderUnavailable:
+    def _unavailable(self, label: str, resp: httpx.Response, body: _Body, *, submit: bool) -> ProviderUnavailable:
         status = resp.status_code
         return ProviderUnavailable(
             self._http_message(label, status, body), status=status, maybe_submitted=submit and status != 408
@@ -712,9 +700,7 @@ class MJClient:
 
     def _unexpected(self, label: str, status: int, body: _Body, *, submit: bool) -> ProviderUnavailable:
         what = "an empty answer" if body.empty else f"an unexpected answer ({self._summary(body)})"
-        return ProviderUnavailable(
-            f"{label}: HTTP {status} with {what}", status=status, maybe_submitted=submit
-        )
+        return ProviderUnavailable(f"{label}: HTTP {status} with {what}", status=status, maybe_submitted=submit)
 
     @staticmethod
     def _html_answer(label: str) -> ProviderMisconfigured:

@@ -131,7 +131,8 @@ class Task:
             return None
         buttons_raw = data.get("buttons")
         buttons = tuple(
-            b for b in (Button.from_json(x) for x in (buttons_raw if isinstance(buttons_raw, list) else []))
+            b
+            for b in (Button.from_json(x) for x in (buttons_raw if isinstance(buttons_raw, list) else []))
             if b is not None
         )
         image_url = _as_str(data.get("imageUrl")).strip() or None

@@ -92,8 +92,10 @@ def _coerce(name: str, value: Any) -> Any:
             raise ValueError(f"{name} must be a string")
         return value
     if name == "progress_steps":
-        if not isinstance(value, list) or not value or not all(
-            isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 100 for v in value
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 100 for v in value)
         ):
             raise ValueError("progress_steps must be a non-empty list of integers 0..99")
         return tuple(value)
@@ -105,8 +107,11 @@ def _coerce(name: str, value: Any) -> Any:
         if value is None:
             return None
         if (
-            not isinstance(value, list) or len(value) != 3 or isinstance(value[0], bool)
-            or not isinstance(value[0], int) or not all(isinstance(v, str) for v in value[1:])
+            not isinstance(value, list)
+            or len(value) != 3
+            or isinstance(value[0], bool)
+            or not isinstance(value[0], int)
+            or not all(isinstance(v, str) for v in value[1:])
         ):
             raise ValueError("http_fault must be null or [status, content_type, body]")
         return (value[0], value[1], value[2])

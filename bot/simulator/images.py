@@ -66,8 +66,11 @@ def random_tiles(rng: random.Random) -> tuple[TileStyle, ...]:
     """Four clearly distinct tiles: hues a quarter turn apart, plus a little noise."""
     base = rng.random()
     return tuple(
-        TileStyle(hue=(base + i * 0.25 + rng.uniform(-0.04, 0.04)) % 1.0, sat=rng.uniform(0.55, 0.8),
-                  seed=rng.randrange(1 << 30))
+        TileStyle(
+            hue=(base + i * 0.25 + rng.uniform(-0.04, 0.04)) % 1.0,
+            sat=rng.uniform(0.55, 0.8),
+            seed=rng.randrange(1 << 30),
+        )
         for i in range(4)
     )
 
@@ -125,8 +128,9 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return font
 
 
-def _fit_text(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
-              width: int) -> str:
+def _fit_text(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int
+) -> str:
     text = " ".join(text.split())
     if draw.textlength(text, font=font) <= width:
         return text
@@ -140,8 +144,9 @@ def _fit_text(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont
     return text[:lo] + "…" if lo else ""
 
 
-def _draw_tile(style: TileStyle, number: int, size: tuple[int, int], text: str, badge: str,
-               mask: Image.Image | None) -> Image.Image:
+def _draw_tile(
+    style: TileStyle, number: int, size: tuple[int, int], text: str, badge: str, mask: Image.Image | None
+) -> Image.Image:
     w, h = size
     dark, light = _rgb(style.hue, style.sat, 0.35), _rgb(style.hue + 0.05, style.sat * 0.6, 0.95)
     gradient = Image.linear_gradient("L").resize((w, h))
@@ -241,9 +246,18 @@ def average_colour(data: bytes) -> tuple[int, int, int] | None:
 
 
 _COLOUR_NAMES = {
-    "red": (200, 40, 40), "orange": (230, 130, 30), "yellow": (230, 210, 50), "green": (60, 160, 70),
-    "teal": (40, 150, 150), "blue": (50, 80, 200), "purple": (130, 60, 170), "pink": (230, 130, 180),
-    "brown": (120, 80, 40), "black": (15, 15, 15), "grey": (128, 128, 128), "white": (240, 240, 240),
+    "red": (200, 40, 40),
+    "orange": (230, 130, 30),
+    "yellow": (230, 210, 50),
+    "green": (60, 160, 70),
+    "teal": (40, 150, 150),
+    "blue": (50, 80, 200),
+    "purple": (130, 60, 170),
+    "pink": (230, 130, 180),
+    "brown": (120, 80, 40),
+    "black": (15, 15, 15),
+    "grey": (128, 128, 128),
+    "white": (240, 240, 240),
 }
 
 

@@ -90,8 +90,15 @@ _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class _Reject(Exception):
     """An error answer: SubmitResultVO with `code` (HTTP `status`), reshaped per dialect."""
 
-    def __init__(self, code: int, description: str, *, status: int = 200, na_description: str | None = None,
-                 properties: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        *,
+        status: int = 200,
+        na_description: str | None = None,
+        properties: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
@@ -220,10 +227,15 @@ class Simulator:
         if raw:
             with contextlib.suppress(ValueError, UnicodeDecodeError):
                 parsed = json.loads(raw)
-        self.requests.append(RecordedRequest(
-            method=request.method, path=request.path, headers=HeaderDict(request.headers.items()), json=parsed,
-            query=dict(request.query),
-        ))
+        self.requests.append(
+            RecordedRequest(
+                method=request.method,
+                path=request.path,
+                headers=HeaderDict(request.headers.items()),
+                json=parsed,
+                query=dict(request.query),
+            )
+        )
         if request.path.startswith("/_sim/"):
             return await handler(request)
         fault = self.config.http_fault
@@ -256,8 +268,11 @@ class Simulator:
     def _unauthorized(self) -> web.Response:
         dialect, style = self.config.dialect, self.config.auth_style
         if dialect == "na" or (dialect not in ("ta", "nz") and style == "bearer"):
-            return web.Response(status=401, text=_dumps(
-                {"error": {"message": "invalid token", "type": "new_api_error"}}), content_type="application/json")
+            return web.Response(
+                status=401,
+                text=_dumps({"error": {"message": "invalid token", "type": "new_api_error"}}),
+                content_type="application/json",
+            )
         if dialect == "ta" or (dialect != "nz" and style == "raw"):
             return web.Response(status=401, text="Authorization header missing.", content_type="text/plain")
         return web.Response(status=401)
@@ -275,15 +290,28 @@ class Simulator:
         body["properties"] = rej.properties if rej.properties is not None else {}
         return self._json(body, status=rej.status)
 
-    def _submit_answer(self, code: int, description: str, result: Any, properties: dict[str, Any] | None = None,
-                       *, keep_modal: bool = False) -> web.Response:
+    def _submit_answer(
+        self,
+        code: int,
+        description: str,
+        result: Any,
+        properties: dict[str, Any] | None = None,
+        *,
+        keep_modal: bool = False,
+    ) -> web.Response:
         dialect = self.config.dialect
         if dialect == "na" and (code == 22 or (code == 21 and not keep_modal)):
             code = 1  # new-api rewrites these (mj-api.md §4)
         if dialect == "uniapi" and isinstance(result, str) and result.isdigit():
             result = int(result)
-        return self._json({"code": code, "description": description, "result": result,
-                           "properties": properties if properties is not None else {}})
+        return self._json(
+            {
+                "code": code,
+                "description": description,
+                "result": result,
+                "properties": properties if properties is not None else {},
+            }
+        )
 
     async def _body(self, request: web.Request) -> dict[str, Any]:
         raw = await request.read()
@@ -349,11 +377,26 @@ class Simulator:
             raise _Reject(9, "提交失败，队列已满，请稍后重试")
         raise _Reject(23, "队列已满，请稍后尝试", properties={"discordInstanceId": INSTANCE_ID})
 
-    def _new_task(self, request: web.Request, body: dict[str, Any], *, action: str, na_action: str, kind: str,
-                  prompt: str, final_prompt: str, description: str = "", render: RenderSpec | None = None,
-                  long_side: int | None = None, buttons: list[dict[str, Any]] | None = None,
-                  parent: SimTask | None = None, custom_id: str = "", modal: bool = False,
-                  fail_reason: str | None = None, state: str | None = None) -> SimTask:
+    def _new_task(
+        self,
+        request: web.Request,
+        body: dict[str, Any],
+        *,
+        action: str,
+        na_action: str,
+        kind: str,
+        prompt: str,
+        final_prompt: str,
+        description: str = "",
+        render: RenderSpec | None = None,
+        long_side: int | None = None,
+        buttons: list[dict[str, Any]] | None = None,
+        parent: SimTask | None = None,
+        custom_id: str = "",
+        modal: bool = False,
+        fail_reason: str | None = None,
+        state: str | None = None,
+    ) -> SimTask:
         cfg = self.config
         prefix, mode, model = self._route(request, body)
         if mode is None and parent is not None:
@@ -410,8 +453,9 @@ class Simulator:
     def _accepted(self, task: SimTask) -> web.Response:
         if task.queued:
             n = self.config.queue_ahead
-            return self._submit_answer(22, f"排队中，前面还有{n}个任务", task.id,
-                                       {"numberOfQueues": n, "discordInstanceId": INSTANCE_ID})
+            return self._submit_answer(
+                22, f"排队中，前面还有{n}个任务", task.id, {"numberOfQueues": n, "discordInstanceId": INSTANCE_ID}
+            )
         return self._submit_answer(1, "提交成功", task.id, {"discordInstanceId": INSTANCE_ID})
 
     def _find(self, task_id: str) -> SimTask:
@@ -443,9 +487,18 @@ class Simulator:
         urls = [self._blob_url(self._store_blob("imagine", mime, data)) for mime, data in images]
         full_prompt = " ".join([*urls, prompt])
         render = RenderSpec(tiles=random_tiles(self._rng), aspect=parse_ar(prompt) or (1, 1), text=prompt)
-        task = self._new_task(request, body, action="IMAGINE", na_action="IMAGINE", kind=GRID, prompt=full_prompt,
-                              final_prompt=full_prompt, description=f"/imagine {full_prompt}", render=render,
-                              fail_reason=fail_reason)
+        task = self._new_task(
+            request,
+            body,
+            action="IMAGINE",
+            na_action="IMAGINE",
+            kind=GRID,
+            prompt=full_prompt,
+            final_prompt=full_prompt,
+            description=f"/imagine {full_prompt}",
+            render=render,
+            fail_reason=fail_reason,
+        )
         task.buttons = grid_buttons(task.message_hash)
         return self._accepted(task)
 
@@ -453,8 +506,9 @@ class Simulator:
         body = await self._body(request)
         return await self._do_action(request, body, self._text(body, "taskId"), self._text(body, "customId"))
 
-    async def _do_action(self, request: web.Request, body: dict[str, Any], task_id: str, custom_id: str,
-                         description: str | None = None) -> web.StreamResponse:
+    async def _do_action(
+        self, request: web.Request, body: dict[str, Any], task_id: str, custom_id: str, description: str | None = None
+    ) -> web.StreamResponse:
         if not task_id:
             raise _Reject(4, "taskId不能为空")
         if not custom_id:
@@ -474,8 +528,17 @@ class Simulator:
             ids = []
             for n in range(1, 5):
                 text = _strip_keycap(describe_prompt(parent.result_text, n))
-                child = self._grid_task(request, body, parent, custom_id, text, action="IMAGINE", na_action="IMAGINE",
-                                        tiles=random_tiles(self._rng), description=f"/imagine {text}")
+                child = self._grid_task(
+                    request,
+                    body,
+                    parent,
+                    custom_id,
+                    text,
+                    action="IMAGINE",
+                    na_action="IMAGINE",
+                    tiles=random_tiles(self._rng),
+                    description=f"/imagine {text}",
+                )
                 child.state = f"{parent.state or ''}::{n}"
                 ids.append(child.id)
             return self._submit_answer(1, "提交成功", ",".join(ids), {"discordInstanceId": INSTANCE_ID})
@@ -489,14 +552,35 @@ class Simulator:
         if modal:
             child.press = press
             keep = press.kind in ("inpaint", "custom_zoom")
-            return self._submit_answer(21, _MODAL_DESCRIPTION, child.id, {
-                "finalPrompt": child.modal_prefill, "remix": True, "discordInstanceId": INSTANCE_ID,
-            }, keep_modal=keep)
+            return self._submit_answer(
+                21,
+                _MODAL_DESCRIPTION,
+                child.id,
+                {
+                    "finalPrompt": child.modal_prefill,
+                    "remix": True,
+                    "discordInstanceId": INSTANCE_ID,
+                },
+                keep_modal=keep,
+            )
         return self._accepted(child)
 
-    def _grid_task(self, request: web.Request, body: dict[str, Any], parent: SimTask, custom_id: str, prompt: str,
-                   *, action: str, na_action: str, tiles: tuple[TileStyle, ...], aspect: tuple[int, int] | None = None,
-                   badge: str = "", modal: bool = False, description: str = "") -> SimTask:
+    def _grid_task(
+        self,
+        request: web.Request,
+        body: dict[str, Any],
+        parent: SimTask,
+        custom_id: str,
+        prompt: str,
+        *,
+        action: str,
+        na_action: str,
+        tiles: tuple[TileStyle, ...],
+        aspect: tuple[int, int] | None = None,
+        badge: str = "",
+        modal: bool = False,
+        description: str = "",
+    ) -> SimTask:
         if parent.kind == GRID:
             long_side = parent.long_side
         elif parent.kind == UPSCALE:
@@ -506,15 +590,27 @@ class Simulator:
         else:
             long_side = self.config.image_size
         render = RenderSpec(tiles=tiles, aspect=aspect or parse_ar(prompt) or (1, 1), text=prompt, badge=badge)
-        child = self._new_task(request, body, action=action, na_action=na_action, kind=GRID, prompt=parent.prompt
-                               if parent.kind in (GRID, UPSCALE, UPSCALE_HD) else prompt, final_prompt=prompt,
-                               description=description or f"/up {parent.id} {action}", render=render,
-                               long_side=long_side, parent=parent, custom_id=custom_id, modal=modal)
+        child = self._new_task(
+            request,
+            body,
+            action=action,
+            na_action=na_action,
+            kind=GRID,
+            prompt=parent.prompt if parent.kind in (GRID, UPSCALE, UPSCALE_HD) else prompt,
+            final_prompt=prompt,
+            description=description or f"/up {parent.id} {action}",
+            render=render,
+            long_side=long_side,
+            parent=parent,
+            custom_id=custom_id,
+            modal=modal,
+        )
         child.buttons = grid_buttons(child.message_hash)
         return child
 
-    def _child_for_press(self, request: web.Request, body: dict[str, Any], parent: SimTask, press: Press,
-                         custom_id: str, *, modal: bool) -> SimTask:
+    def _child_for_press(
+        self, request: web.Request, body: dict[str, Any], parent: SimTask, press: Press, custom_id: str, *, modal: bool
+    ) -> SimTask:
         rng = self._rng
         spec = parent.render
         prompt = parent.final_prompt
@@ -531,26 +627,45 @@ class Simulator:
                 long_side = parent.long_side * 2 if parent.kind == UPSCALE else parent.long_side
                 action, label, buttons_for = "UPSCALE_HD", press.detail, hd_buttons
                 result_kind = UPSCALE_HD
-            child = self._new_task(request, body, action=action, na_action="UPSCALE", kind=result_kind,
-                                   prompt=parent.prompt, final_prompt=prompt,
-                                   description=f"/up {parent.id} {label}", render=render, long_side=long_side,
-                                   parent=parent, custom_id=custom_id)
+            child = self._new_task(
+                request,
+                body,
+                action=action,
+                na_action="UPSCALE",
+                kind=result_kind,
+                prompt=parent.prompt,
+                final_prompt=prompt,
+                description=f"/up {parent.id} {label}",
+                render=render,
+                long_side=long_side,
+                parent=parent,
+                custom_id=custom_id,
+            )
             child.buttons = buttons_for(child.message_hash)
             return child
         if kind == "picread_retry":
-            return self._describe_task(request, body, parent.blob, parent.external_url, parent=parent,
-                                       custom_id=custom_id)
+            return self._describe_task(
+                request, body, parent.blob, parent.external_url, parent=parent, custom_id=custom_id
+            )
         if kind == "analyzer_details":
-            return self._shorten_task(request, body, parent.prompt, details=True, parent=parent,
-                                      custom_id=custom_id)
+            return self._shorten_task(request, body, parent.prompt, details=True, parent=parent, custom_id=custom_id)
         if kind in ("picreader", "analyzer"):
             if kind == "picreader":
                 prefill = describe_prompt(parent.result_text, press.index)
             else:
                 prefill = shortened_prompt(parent.result_text, press.index)
-            child = self._grid_task(request, body, parent, custom_id, _strip_keycap(prefill), action="IMAGINE",
-                                    na_action="IMAGINE", tiles=random_tiles(rng), modal=True,
-                                    description=f"/imagine {_strip_keycap(prefill)}")
+            child = self._grid_task(
+                request,
+                body,
+                parent,
+                custom_id,
+                _strip_keycap(prefill),
+                action="IMAGINE",
+                na_action="IMAGINE",
+                tiles=random_tiles(rng),
+                modal=True,
+                description=f"/imagine {_strip_keycap(prefill)}",
+            )
             child.modal_prefill = prefill
             return child
 
@@ -585,9 +700,20 @@ class Simulator:
             badge = f"pan {press.detail}"
         else:  # pragma: no cover - every button kind is handled above
             raise _Reject(4, "未知的 Action 类型", na_description=f"unknown_action:{custom_id}")
-        child = self._grid_task(request, body, parent, custom_id, prompt, action=action, na_action=na_action,
-                                tiles=tiles, aspect=aspect, badge=badge, modal=modal,
-                                description=_change_description(parent.id, press))
+        child = self._grid_task(
+            request,
+            body,
+            parent,
+            custom_id,
+            prompt,
+            action=action,
+            na_action=na_action,
+            tiles=tiles,
+            aspect=aspect,
+            badge=badge,
+            modal=modal,
+            description=_change_description(parent.id, press),
+        )
         if kind == "pan":
             child.pan = press.detail
         if modal:
@@ -661,15 +787,21 @@ class Simulator:
         self._check_queue_full()
         urls = [self._blob_url(self._store_blob("blend", mime, data)) for mime, data in valid]
         hues = [hue_of(c) for c in (average_colour(data) for _, data in valid) if c is not None]
-        tiles = tuple(
-            TileStyle(hue=(hues[i % len(hues)] + self._rng.uniform(-0.05, 0.05)) % 1.0,
-                      seed=self._rng.randrange(1 << 30))
-            for i in range(4)
-        ) if hues else random_tiles(self._rng)
+        tiles = (
+            tuple(
+                TileStyle(
+                    hue=(hues[i % len(hues)] + self._rng.uniform(-0.05, 0.05)) % 1.0, seed=self._rng.randrange(1 << 30)
+                )
+                for i in range(4)
+            )
+            if hues
+            else random_tiles(self._rng)
+        )
         final = f"{' '.join(urls)} --ar {aspect[0]}:{aspect[1]}"
         render = RenderSpec(tiles=tiles, aspect=aspect, text=f"blend of {len(valid)} images")
-        task = self._new_task(request, body, action="BLEND", na_action="BLEND", kind=GRID, prompt="",
-                              final_prompt=final, render=render)
+        task = self._new_task(
+            request, body, action="BLEND", na_action="BLEND", kind=GRID, prompt="", final_prompt=final, render=render
+        )
         task.description = f"/blend {task.id} {len(valid)}"
         task.buttons = grid_buttons(task.message_hash)
         return self._accepted(task)
@@ -691,15 +823,33 @@ class Simulator:
         task = self._describe_task(request, body, blob, None if blob else link)
         return self._accepted(task)
 
-    def _describe_task(self, request: web.Request, body: dict[str, Any], blob: str | None, link: str | None, *,
-                       parent: SimTask | None = None, custom_id: str = "") -> SimTask:
+    def _describe_task(
+        self,
+        request: web.Request,
+        body: dict[str, Any],
+        blob: str | None,
+        link: str | None,
+        *,
+        parent: SimTask | None = None,
+        custom_id: str = "",
+    ) -> SimTask:
         data = self.blobs[blob][0] if blob is not None else b""
         rgb = average_colour(data) if data else None
         size = image_size_of(data) if data else None
         text = describe_text(colour_name(rgb) if rgb else "grey", simple_ratio(size) if size else (1, 1), self._rng)
-        task = self._new_task(request, body, action="DESCRIBE", na_action="DESCRIBE", kind=DESCRIBE, prompt="",
-                              final_prompt="", description=f"/describe {blob or link}", parent=parent,
-                              custom_id=custom_id, buttons=describe_buttons())
+        task = self._new_task(
+            request,
+            body,
+            action="DESCRIBE",
+            na_action="DESCRIBE",
+            kind=DESCRIBE,
+            prompt="",
+            final_prompt="",
+            description=f"/describe {blob or link}",
+            parent=parent,
+            custom_id=custom_id,
+            buttons=describe_buttons(),
+        )
         task.blob, task.external_url, task.result_text, task.dims = blob, link, text, size
         return task
 
@@ -711,11 +861,28 @@ class Simulator:
         self._check_queue_full()
         return self._accepted(self._shorten_task(request, body, prompt, details=False))
 
-    def _shorten_task(self, request: web.Request, body: dict[str, Any], prompt: str, *, details: bool,
-                      parent: SimTask | None = None, custom_id: str = "") -> SimTask:
-        task = self._new_task(request, body, action="SHORTEN", na_action="SHORTEN", kind=SHORTEN, prompt=prompt,
-                              final_prompt=prompt, description=f"/shorten {prompt}", parent=parent,
-                              custom_id=custom_id)
+    def _shorten_task(
+        self,
+        request: web.Request,
+        body: dict[str, Any],
+        prompt: str,
+        *,
+        details: bool,
+        parent: SimTask | None = None,
+        custom_id: str = "",
+    ) -> SimTask:
+        task = self._new_task(
+            request,
+            body,
+            action="SHORTEN",
+            na_action="SHORTEN",
+            kind=SHORTEN,
+            prompt=prompt,
+            final_prompt=prompt,
+            description=f"/shorten {prompt}",
+            parent=parent,
+            custom_id=custom_id,
+        )
         task.result_text = shorten_text(prompt, details)
         task.buttons = shorten_buttons(task.message_hash, details)
         return task
@@ -724,14 +891,24 @@ class Simulator:
         body = await self._body(request)
         source, target = parse_data_url(body.get("sourceBase64")), parse_data_url(body.get("targetBase64"))
         if source is None or target is None:
-            raise _Reject(4, "sourceBase64和targetBase64不能为空",
-                          na_description="sour_base64_and_target_base64_is_required")
+            raise _Reject(
+                4, "sourceBase64和targetBase64不能为空", na_description="sour_base64_and_target_base64_is_required"
+            )
         self._check_queue_full()
         long_side = self.config.image_size
         size = image_size_of(target[1]) or (long_side, long_side)
         scale = long_side / max(size)
-        task = self._new_task(request, body, action="SWAP_FACE", na_action="SWAP_FACE", kind=SWAP, prompt="",
-                              final_prompt="", description="/swap", long_side=long_side)
+        task = self._new_task(
+            request,
+            body,
+            action="SWAP_FACE",
+            na_action="SWAP_FACE",
+            kind=SWAP,
+            prompt="",
+            final_prompt="",
+            description="/swap",
+            long_side=long_side,
+        )
         task.bot_type = "INSIGHT_FACE"
         task.swap = (source[1], target[1])
         task.dims = (max(8, round(size[0] * scale)), max(8, round(size[1] * scale)))
@@ -762,8 +939,9 @@ class Simulator:
         action = "UPSCALE" if match.group(2).upper() == "U" else "VARIATION"
         return await self._legacy_change(request, body, match.group(1), action, int(match.group(3)))
 
-    async def _legacy_change(self, request: web.Request, body: dict[str, Any], task_id: str, action: str,
-                             index: object) -> web.StreamResponse:
+    async def _legacy_change(
+        self, request: web.Request, body: dict[str, Any], task_id: str, action: str, index: object
+    ) -> web.StreamResponse:
         if not task_id:
             raise _Reject(4, "taskId不能为空")
         if action not in ("UPSCALE", "VARIATION", "REROLL"):
@@ -907,7 +1085,7 @@ def _strip_keycap(text: str) -> str:
     text = text.strip()
     for n in range(1, 10):
         if text.startswith(keycap(n)):
-            return text[len(keycap(n)):].strip()
+            return text[len(keycap(n)) :].strip()
     return text
 
 

@@ -38,8 +38,13 @@ UNIAPI_INSTANCE_ID = 7415633538733103000
 USER_ID = "1343445981269594182"
 
 _DISPLAY_STATUS = {
-    NOT_START: "未启动", SUBMITTED: "已提交", MODAL: "窗口等待", IN_PROGRESS: "执行中",
-    SUCCESS: "成功", FAILURE: "失败", CANCEL: "取消",
+    NOT_START: "未启动",
+    SUBMITTED: "已提交",
+    MODAL: "窗口等待",
+    IN_PROGRESS: "执行中",
+    SUCCESS: "成功",
+    FAILURE: "失败",
+    CANCEL: "取消",
 }
 
 
@@ -119,10 +124,34 @@ def version_of(prompt: str, bot_type: str) -> str:
 
 
 _PARAM = re.compile(r"\s--\S.*$", re.DOTALL)
-_STOPWORDS = frozenset({
-    "a", "an", "the", "of", "in", "on", "at", "to", "with", "and", "or", "for", "by", "from", "very", "really",
-    "some", "its", "it", "is", "are", "be", "this", "that",
-})
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "with",
+        "and",
+        "or",
+        "for",
+        "by",
+        "from",
+        "very",
+        "really",
+        "some",
+        "its",
+        "it",
+        "is",
+        "are",
+        "be",
+        "this",
+        "that",
+    }
+)
 
 
 def _split_params(prompt: str) -> tuple[str, str]:
@@ -163,7 +192,7 @@ def shortened_prompt(text: str, index: int) -> str:
     """Prompt N of a shorten result (the line that starts with the keycap)."""
     for line in text.splitlines():
         if line.startswith(keycap(index)):
-            return line[len(keycap(index)):].strip()
+            return line[len(keycap(index)) :].strip()
     return ""
 
 
@@ -272,8 +301,16 @@ class Press:
     @property
     def known_to_na(self) -> bool:
         return self.kind in {
-            "upsample", "upsample_hd", "variation", "low_variation", "high_variation", "reroll", "pan",
-            "outpaint", "custom_zoom", "inpaint",
+            "upsample",
+            "upsample_hd",
+            "variation",
+            "low_variation",
+            "high_variation",
+            "reroll",
+            "pan",
+            "outpaint",
+            "custom_zoom",
+            "inpaint",
         }
 
     @property
@@ -448,8 +485,23 @@ class SimTask:
 # ---------------------------------------------------------------------------------------------- JSON views
 
 _NA_KEYS = (
-    "id", "action", "customId", "botType", "prompt", "promptEn", "description", "state", "submitTime",
-    "startTime", "finishTime", "imageUrl", "status", "progress", "failReason", "buttons", "maskBase64",
+    "id",
+    "action",
+    "customId",
+    "botType",
+    "prompt",
+    "promptEn",
+    "description",
+    "state",
+    "submitTime",
+    "startTime",
+    "finishTime",
+    "imageUrl",
+    "status",
+    "progress",
+    "failReason",
+    "buttons",
+    "maskBase64",
     "properties",
 )
 
@@ -519,12 +571,14 @@ def task_json(task: SimTask, dialect: str, base: str, now_ms: float) -> dict[str
         "nonce": task.nonce,
     }
     if started:
-        properties.update({
-            "messageHash": task.message_hash,
-            "messageId": task.message_id,
-            "progressMessageId": task.message_id,
-            "messageContent": f"**{task.final_prompt}** - <@{USER_ID}> ({speed})",
-        })
+        properties.update(
+            {
+                "messageHash": task.message_hash,
+                "messageId": task.message_id,
+                "progressMessageId": task.message_id,
+                "messageContent": f"**{task.final_prompt}** - <@{USER_ID}> ({speed})",
+            }
+        )
     if dialect == "uniapi":
         properties["discordChannelId"] = UNIAPI_CHANNEL_ID
         properties["discordInstanceId"] = UNIAPI_INSTANCE_ID
@@ -558,41 +612,43 @@ def task_json(task: SimTask, dialect: str, base: str, now_ms: float) -> dict[str
         use_time = None
         if ph.finish_ms is not None and ph.start_ms is not None:
             use_time = f"{(ph.finish_ms - ph.start_ms) / 1000:.2f} s"
-        out.update({
-            "parentId": task.parent_id,
-            "botType": task.bot_type,
-            "realBotType": task.bot_type,
-            "mode": task.mode,
-            "requestMode": task.mode,
-            "version": version_of(task.final_prompt, task.bot_type),
-            "jobId": task.message_hash if started else None,
-            "messageId": task.message_id if started else None,
-            "nonce": task.nonce,
-            "instanceId": INSTANCE_ID,
-            "seed": None,
-            "seedError": None,
-            "imageUrls": task.cell_urls(base) if done else [],
-            "thumbnailUrl": image_url if done else None,
-            "baseImageUrl": None,
-            "url": image_url if done else None,
-            "proxyUrl": image_url if done else None,
-            "width": dims[0] if (done and dims) else None,
-            "height": dims[1] if (done and dims) else None,
-            "contentType": "image/png" if (done and image_url) else None,
-            "promptFull": task.final_prompt,
-            "language": None,
-            "customId": task.custom_id or None,
-            "accountFilter": {"instanceId": "", "modes": [], "remix": None},
-            "isPartner": False,
-            "isOfficial": False,
-            "useTime": use_time,
-            "displays": {
-                "status": _DISPLAY_STATUS.get(ph.status, ph.status),
-                "submitTime": _fmt_ms(task.submit_ms),
-                "startTime": _fmt_ms(ph.start_ms),
-                "finishTime": _fmt_ms(ph.finish_ms),
-                "action": action,
-                "discordInstanceId": INSTANCE_ID,
-            },
-        })
+        out.update(
+            {
+                "parentId": task.parent_id,
+                "botType": task.bot_type,
+                "realBotType": task.bot_type,
+                "mode": task.mode,
+                "requestMode": task.mode,
+                "version": version_of(task.final_prompt, task.bot_type),
+                "jobId": task.message_hash if started else None,
+                "messageId": task.message_id if started else None,
+                "nonce": task.nonce,
+                "instanceId": INSTANCE_ID,
+                "seed": None,
+                "seedError": None,
+                "imageUrls": task.cell_urls(base) if done else [],
+                "thumbnailUrl": image_url if done else None,
+                "baseImageUrl": None,
+                "url": image_url if done else None,
+                "proxyUrl": image_url if done else None,
+                "width": dims[0] if (done and dims) else None,
+                "height": dims[1] if (done and dims) else None,
+                "contentType": "image/png" if (done and image_url) else None,
+                "promptFull": task.final_prompt,
+                "language": None,
+                "customId": task.custom_id or None,
+                "accountFilter": {"instanceId": "", "modes": [], "remix": None},
+                "isPartner": False,
+                "isOfficial": False,
+                "useTime": use_time,
+                "displays": {
+                    "status": _DISPLAY_STATUS.get(ph.status, ph.status),
+                    "submitTime": _fmt_ms(task.submit_ms),
+                    "startTime": _fmt_ms(ph.start_ms),
+                    "finishTime": _fmt_ms(ph.finish_ms),
+                    "action": action,
+                    "discordInstanceId": INSTANCE_ID,
+                },
+            }
+        )
     return out

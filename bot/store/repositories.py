@@ -156,4 +156,3 @@ class SettingRepository:
     async def set(self, key: str, value: str) -> None:
         async with self._db.transaction() as conn:
             await conn.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))
-

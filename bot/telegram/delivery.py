@@ -161,8 +161,12 @@ class TelegramPresenter:
                 message = await self._send_photo(job, gone.chat_id, photo, text_html, markup)
             else:
                 message = await self.bot.send_message(
-                    gone.chat_id, text_html, parse_mode=ParseMode.HTML, reply_markup=markup,
-                    reply_parameters=_reply_to(job.request_message_id), message_thread_id=job.thread_id,
+                    gone.chat_id,
+                    text_html,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    reply_parameters=_reply_to(job.request_message_id),
+                    message_thread_id=job.thread_id,
                 )
             await self.service.jobs.update(job.id, chat_id=gone.chat_id, status_message_id=message.message_id)
             return message
@@ -201,13 +205,20 @@ class TelegramPresenter:
             if photo is not None:
                 media = InputMediaPhoto(photo, caption=text_html, parse_mode=ParseMode.HTML)
                 result = await self.bot.edit_message_media(
-                    media, chat_id=job.chat_id, message_id=job.status_message_id, reply_markup=markup,
+                    media,
+                    chat_id=job.chat_id,
+                    message_id=job.status_message_id,
+                    reply_markup=markup,
                     rate_limit_args=rate_limit_args,
                 )
             else:
                 result = await self.bot.edit_message_caption(
-                    chat_id=job.chat_id, message_id=job.status_message_id, caption=text_html,
-                    parse_mode=ParseMode.HTML, reply_markup=markup, rate_limit_args=rate_limit_args,
+                    chat_id=job.chat_id,
+                    message_id=job.status_message_id,
+                    caption=text_html,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    rate_limit_args=rate_limit_args,
                 )
         except BadRequest as exc:
             problem = exc.message.lower()

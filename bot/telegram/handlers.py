@@ -28,8 +28,10 @@ class Handlers:
         app.add_handler(CommandHandler(["start", "help"], self.start))
         app.add_handler(CommandHandler("imagine", self.imagine))
         app.add_handler(
-            MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
-                           self.text_prompt)
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
+                self.text_prompt,
+            )
         )
         app.add_handler(CallbackQueryHandler(self.press, pattern=f"^{CALLBACK_PREFIX}[A-Za-z0-9_-]+$"))
         app.add_error_handler(self.on_error)
@@ -93,7 +95,8 @@ class Handlers:
             return  # Telegram itself is struggling; another message would not get through either
         try:
             await context.bot.send_message(
-                update.effective_chat.id, text(_language(update.effective_user), "error_internal"),
+                update.effective_chat.id,
+                text(_language(update.effective_user), "error_internal"),
                 parse_mode=ParseMode.HTML,
             )
         except TelegramError:
@@ -132,4 +135,3 @@ async def _answer(query: CallbackQuery, message: str, *, alert: bool = False) ->
         await query.answer(message[:200], show_alert=alert)
     except BadRequest as exc:  # the query expired; the action goes on regardless
         log.info("callback answer failed: %s", exc)
-

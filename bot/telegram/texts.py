@@ -58,15 +58,14 @@ EN: dict[str, str] = {
     "error_task_failed_plain": "❌ <b>Midjourney couldn't finish this job.</b>",
     "error_cancelled": "✖️ <b>This job was cancelled.</b>",
     "error_timed_out": (
-        "⌛ <b>Midjourney didn't finish this job within {minutes} minutes</b>, so I stopped waiting. "
-        "Please try again."
+        "⌛ <b>Midjourney didn't finish this job within {minutes} minutes</b>, so I stopped waiting. Please try again."
     ),
     "error_needs_input": (
         "✍️ <b>This action needs extra input</b> (a prompt or a selected area), which this bot doesn't support yet."
     ),
     "error_download_failed": (
         "⚠️ <b>The image is ready, but I couldn't download it</b> from the provider.\n"
-        "<a href=\"{url}\">Open it here</a> (the link expires after a while)."
+        '<a href="{url}">Open it here</a> (the link expires after a while).'
     ),
     "error_internal": "😵 Sorry, something went wrong on my side. The bot's operator can find the details in its log.",
     "press_started": "⏳ {label}",
@@ -152,11 +151,9 @@ RU: dict[str, str] = {
     ),
     "error_download_failed": (
         "⚠️ <b>Изображение готово, но мне не удалось его скачать</b> у провайдера.\n"
-        "<a href=\"{url}\">Откройте его по ссылке</a> (через некоторое время она перестанет работать)."
+        '<a href="{url}">Откройте его по ссылке</a> (через некоторое время она перестанет работать).'
     ),
-    "error_internal": (
-        "😵 Извините, у меня что-то пошло не так. Подробности администратор бота найдёт в его журнале."
-    ),
+    "error_internal": ("😵 Извините, у меня что-то пошло не так. Подробности администратор бота найдёт в его журнале."),
     "press_started": "⏳ {label}",
     "action_upscale": "Изображение #{n}",
     "action_variation": "Вариации изображения #{n}",
@@ -201,8 +198,7 @@ ZH: dict[str, str] = {
     "error_queue_full": "🚦 <b>Midjourney 当前队列已满。</b>\n请过几分钟再试。",
     "error_rejected": "⚠️ <b>Midjourney 拒绝了此请求。</b>\n原因：{reason}",
     "error_misconfigured": (
-        "🛠 <b>抱歉，机器人配置有误</b>，暂时无法使用 Midjourney。本次未产生任何费用。"
-        "机器人管理员可在日志中查看详情。"
+        "🛠 <b>抱歉，机器人配置有误</b>，暂时无法使用 Midjourney。本次未产生任何费用。机器人管理员可在日志中查看详情。"
     ),
     "error_unavailable": "🔌 <b>暂时无法连接 Midjourney 服务。</b>\n您的请求尚未发送，请稍后再试。",
     "error_maybe_submitted": (
@@ -216,8 +212,7 @@ ZH: dict[str, str] = {
     "error_timed_out": "⌛ <b>Midjourney 未在 {minutes} 分钟内完成此任务</b>，已停止等待。请重试。",
     "error_needs_input": "✍️ <b>此操作需要额外输入</b>（提示词或选区），本机器人暂不支持。",
     "error_download_failed": (
-        "⚠️ <b>图片已生成，但无法从服务商下载。</b>\n"
-        "<a href=\"{url}\">点此查看</a>（链接会在一段时间后失效）。"
+        '⚠️ <b>图片已生成，但无法从服务商下载。</b>\n<a href="{url}">点此查看</a>（链接会在一段时间后失效）。'
     ),
     "error_internal": "😵 抱歉，我这边出了点问题。机器人管理员可在日志中查看详情。",
     "press_started": "⏳ {label}",
@@ -289,6 +284,6 @@ def reason(lang: str, provider_text: str) -> str:
     provider_text = provider_text.strip()
     for needle, key in _KNOWN_REASONS:
         if needle.lower() in provider_text.lower():
-            explained = (CATALOGUES.get(lang, EN).get(key) or EN[key])
+            explained = CATALOGUES.get(lang, EN).get(key) or EN[key]
             return f"{explained} ({provider_text})" if provider_text != needle else explained
     return provider_text or "—"
