@@ -121,12 +121,13 @@ class JobService:
     async def submit(self, job: Job, status_message_id: int) -> Job:
         """Send the job to the provider exactly once and show what happened."""
         job = await self.jobs.update(job.id, status_message_id=status_message_id)
+        # In flight until its first state is shown, so the tracker never shows it at the same time.
         self._in_flight.add(job.id)
         try:
             job = await self._submit(job)
+            await self.announce(job)
         finally:
             self._in_flight.discard(job.id)
-        await self.announce(job)
         return job
 
     async def discard(self, job: Job) -> None:

@@ -52,7 +52,7 @@ class Tracker:
 
     async def tick(self) -> None:
         """One round: look up all tracked tasks at once, then follow or settle each job."""
-        jobs = [j for j in await self.service.undelivered() if j.id not in self._busy]
+        jobs = [j for j in await self.service.undelivered() if not self._busy_with(j)]
         ids = sorted({j.task_id for j in jobs if j.status.is_tracked and j.task_id})
         tasks = await self._lookup(ids)
         now = time.time()
@@ -60,15 +60,13 @@ class Tracker:
             if job.status.is_tracked:
                 self._spawn(job, self._follow(job, tasks.get(job.task_id or "")))
             elif job.status is JobStatus.SUBMITTING:
-                if not self.service.is_in_flight(job) and now - job.created_at > STALE_SUBMIT_SECONDS:
+                if now - job.created_at > STALE_SUBMIT_SECONDS:
                     self._spawn(job, self._interrupt(job))
             elif self._delivery_due(job, now):
                 self._spawn(job, self.service.settle(job))
 
-    async def wait_idle(self) -> None:
-        """Wait for the work spawned by the last round (tests and benchmarks)."""
-        while self._busy:
-            await asyncio.gather(*list(self._busy.values()), return_exceptions=True)
+    def _busy_with(self, job: Job) -> bool:
+        return job.id in self._busy or self.service.is_in_flight(job)
 
     def _spawn(self, job: Job, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work, name=f"job-{job.id}")
