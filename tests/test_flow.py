@@ -195,3 +195,16 @@ async def test_users_read_the_bot_in_their_language(tg: FakeTelegram, sim: Simul
     status = await status_reply_to(tg, chat, request.message_id)
     shown = await showing(tg, chat, status.message_id, "Очередь Midjourney сейчас переполнена")
     assert shown.reply_markup is None
+
+
+async def test_forum_topics_keep_the_job_in_its_topic(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.group_chat(forum=True)
+    request = tg.send_text(chat, "/imagine a fox in a topic", thread_id=77)
+    status = await status_reply_to(tg, chat, request.message_id)
+    assert status.message_thread_id == 77
+    grid = await finished(tg, chat, status.message_id)
+    tg.press(chat, grid.message_id, grid.callback_data_for("U1"))
+    upscale = await finished(tg, chat, (await status_reply_to(tg, chat, grid.message_id)).message_id)
+    assert upscale.message_thread_id == 77
+    document = await tg.wait_for(lambda: next((m for m in tg.bot_messages(chat) if m.document), None))
+    assert document.message_thread_id == 77
