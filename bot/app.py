@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,10 @@ class BotRuntime:
     @property
     def heartbeat_path(self) -> Path:
         return heartbeat_path(self.settings)
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says why in words an operator can act on."""
 
 
 def heartbeat_path(settings: Settings) -> Path:
@@ -88,7 +93,10 @@ def build(
 
 async def start(bot: BotRuntime) -> None:
     """Open the database, connect to Telegram, resume unfinished jobs, start polling."""
-    await bot.db.open()
+    try:
+        await bot.db.open()
+    except (OSError, sqlite3.Error) as exc:
+        raise StartupError(f"DATABASE_PATH ({bot.settings.database_path}) cannot be opened: {exc}") from None
     await bot.app.initialize()
     try:
         await bot.app.bot.set_my_commands(COMMANDS)
@@ -125,6 +133,9 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(sig, stopping.set)
     try:
         await start(bot)
+    except StartupError:
+        await stop(bot)
+        raise
     except InvalidToken:
         await stop(bot)
         raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.") from None
@@ -134,10 +145,6 @@ async def serve(settings: Settings) -> None:
     await stopping.wait()
     log.info("stopping")
     await stop(bot)
-
-
-class StartupError(Exception):
-    pass
 
 
 async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:

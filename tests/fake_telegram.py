@@ -143,9 +143,9 @@ MAX_CALLBACK_DATA_BYTES = 64
 MAX_ANSWER_TEXT_LENGTH = 200
 MAX_BUTTONS_PER_ROW = 8
 MAX_BUTTONS_TOTAL = 100
-MAX_PHOTO_UPLOAD = 10 * 1024 * 1024
-MAX_UPLOAD = 50 * 1024 * 1024
-MAX_DOWNLOAD = 20 * 1024 * 1024
+MAX_PHOTO_UPLOAD = 10_000_000  # Telegram's MB are decimal (PTB FileSizeLimit)
+MAX_UPLOAD = 50_000_000
+MAX_DOWNLOAD = 20_000_000
 MAX_PHOTO_SIDES_SUM = 10000
 MAX_PHOTO_RATIO = 20
 MAX_MEDIA_GROUP = 10
@@ -1522,6 +1522,23 @@ class FakeTelegram:
         msg.message_thread_id = thread_id
         msg._snapshot("send", "text", False)
         self._enqueue({"message": self._message_json(msg)})
+        return msg
+
+    def edit_text(self, chat: Chat, message_id: int, text: str) -> Message:
+        """The user edits one of their own text messages; the bot gets an ``edited_message`` update."""
+        chat = self._check_chat(chat)
+        msg = self.message(chat, message_id)
+        if msg.from_bot or msg.text is None:
+            raise ValueError(f"message {message_id} is not a user's text message")
+        msg.text = msg.parsed_text = text
+        msg.entities = []
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0] if text.strip() else text
+            msg.entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        msg.edits += 1
+        msg.edit_date = int(time.time())
+        msg._snapshot("edit", "text", False)
+        self._enqueue({"edited_message": self._message_json(msg)})
         return msg
 
     def send_photo(

@@ -161,3 +161,64 @@ async def test_a_button_the_provider_rejects_shows_its_reason(tg, sim: Simulator
 async def _press(tg: FakeTelegram, chat, message, label: str):
     tg.press(chat, message.message_id, message.callback_data_for(label))
     return await status_reply_to(tg, chat, message.message_id)
+
+
+async def test_editing_the_imagine_command_does_not_draw_it_again(tg: FakeTelegram, sim: Simulator, bot: BotRuntime):
+    chat = tg.private_chat()
+    request = tg.send_text(chat, "/imagine a red fox")
+    status = await _wait_status(tg, chat, request.message_id)
+    await finished(tg, chat, status.message_id)
+    tg.edit_text(chat, request.message_id, "/imagine a red fox!")
+    tg.send_text(chat, "/help")  # answered once the edit has been seen
+    await tg.wait_for(lambda: "I draw with Midjourney" in tg.bot_messages(chat)[-1].plain_text)
+    assert [r.json["prompt"] for r in sim.requests if r.path.endswith("/submit/imagine") and r.json] == ["a red fox"]
+    assert len([m for m in tg.bot_messages(chat) if m.reply_to_message_id == request.message_id]) == 1
+
+
+async def test_a_slow_status_message_is_not_mistaken_for_an_interrupted_submit(
+    tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.jobs.tracker.STALE_SUBMIT_SECONDS", 0.2)
+    tg.fail_next("sendPhoto", error_code=429, retry_after=1)  # Telegram makes the status message wait 1 s
+    async with running(settings_for()):
+        chat = tg.private_chat()
+        request = tg.send_text(chat, "/imagine a patient fox")
+        status = await _wait_status(tg, chat, request.message_id)
+        grid = await finished(tg, chat, status.message_id)
+    assert grid.button_rows == GRID_ROWS
+    assert not [m for m in tg.bot_messages(chat) if "restarted" in m.plain_text]
+    assert len([r for r in sim.requests if r.path.endswith("/submit/imagine")]) == 1
+
+
+async def test_a_photo_telegram_refuses_arrives_as_a_file_with_its_buttons(tg, sim: Simulator, settings_for) -> None:
+    sim.config.previews = False
+    tg.fail_next("editMessageMedia", error_code=400, description="Bad Request: PHOTO_INVALID_DIMENSIONS")
+    async with running(settings_for()):
+        chat = tg.private_chat()
+        request = tg.send_text(chat, "/imagine a fox Telegram dislikes")
+        status = await _wait_status(tg, chat, request.message_id)
+        result = await finished(tg, chat, status.message_id)
+        document = await tg.wait_for(lambda: next((m for m in tg.bot_messages(chat) if m.document), None))
+    assert result.button_rows == GRID_ROWS
+    assert document.reply_to_message_id == status.message_id
+    assert document.document is not None
+    assert document.document.file_name is not None
+    assert document.document.file_name.endswith(".png")
+    assert len(tg.calls_to("editMessageMedia")) == 1  # not retried: the answer would not change
+
+
+async def test_a_result_that_is_not_an_image_keeps_the_link(tg, sim: Simulator, bot: BotRuntime) -> None:
+    sim.config.previews = False
+    chat = tg.private_chat()
+    request = tg.send_text(chat, "/imagine a fox behind a login page")
+    status = await _wait_status(tg, chat, request.message_id)
+    await showing(tg, chat, status.message_id, "Submitted")
+    [task] = sim.tasks.values()
+    task.external_url = f"{tg.url}/not-an-image.html"  # the CDN answers 200 with an HTML page
+    shown = await finished(tg, chat, status.message_id)
+    assert "couldn't download it" in shown.plain_text
+    assert not [m for m in tg.bot_messages(chat) if m.document]
+
+
+async def _wait_status(tg: FakeTelegram, chat, request_id: int):
+    return await status_reply_to(tg, chat, request_id)

@@ -5,6 +5,7 @@ Each test plays a user and asserts what that user sees: messages, edits, keyboar
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from PIL import Image
@@ -135,6 +136,8 @@ async def test_plain_text_in_a_group_is_ignored(tg: FakeTelegram, sim: Simulator
     tg.send_text(chat, "just chatting")
     tg.send_text(chat, "/help")
     await tg.wait_for(lambda: tg.bot_messages(chat))
+    await tg.wait_for(lambda: tg.pending_updates() == 0)
+    await asyncio.sleep(0.3)  # updates run concurrently: give the chatter every chance to be (wrongly) drawn
     assert [r for r in sim.requests if "/submit/" in r.path] == []
     assert "/imagine" in tg.bot_messages(chat)[0].plain_text
 

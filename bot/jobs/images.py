@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 
 import httpx
+from PIL import Image
 
 log = logging.getLogger(__name__)
 
-MAX_IMAGE_BYTES = 50 * 1024 * 1024  # Telegram's upload ceiling for documents
+MAX_IMAGE_BYTES = 50_000_000  # nothing larger could be passed on to a chat anyway
 
 
 class ImageDownloadError(Exception):
@@ -61,7 +63,20 @@ class ImageFetcher:
                 if size > MAX_IMAGE_BYTES:
                     raise _Permanent("image larger than 50 MB")
                 chunks.append(chunk)
-        return b"".join(chunks)
+        data = b"".join(chunks)
+        if not await asyncio.to_thread(is_image, data):
+            # A CDN's login or challenge page answers 200 too; it is not the result.
+            raise _Permanent(f"not an image ({response.headers.get('content-type', 'no content type')})")
+        return data
+
+
+def is_image(data: bytes) -> bool:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except Exception:  # Pillow raises many kinds for garbage
+        return False
+    return True
 
 
 class _Transient(Exception):

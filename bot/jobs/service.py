@@ -96,7 +96,7 @@ class JobService:
     # -- creating and submitting -------------------------------------------------------------------
 
     async def create_imagine(self, origin: Origin, prompt: str) -> Job:
-        return await self.jobs.create(_new_job(origin, JobKind.IMAGINE, prompt=prompt))
+        return self._claim(await self.jobs.create(_new_job(origin, JobKind.IMAGINE, prompt=prompt)))
 
     async def create_action(self, origin: Origin, button_key: str) -> Job:
         """Create the job a button press asks for; raise UnknownButton or AlreadyRunning."""
@@ -116,29 +116,36 @@ class JobService:
         job = await self.jobs.create_unless_running(new)
         if job is None:
             raise AlreadyRunning(button_key)
+        return self._claim(job)
+
+    def _claim(self, job: Job) -> Job:
+        # A new job is in flight until submit() or discard(): the tracker leaves it alone however
+        # long its status message takes to send.
+        self._in_flight.add(job.id)
         return job
 
     async def submit(self, job: Job, status_message_id: int) -> Job:
         """Send the job to the provider exactly once and show what happened."""
-        job = await self.jobs.update(job.id, status_message_id=status_message_id)
-        # In flight until its first state is shown, so the tracker never shows it at the same time.
-        self._in_flight.add(job.id)
         try:
+            job = await self.jobs.update(job.id, status_message_id=status_message_id)
+            if job.status is not JobStatus.SUBMITTING or job.delivered_at is not None:
+                log.warning("job %d: not submitted, it is already %s", job.id, job.status)
+                return job
             job = await self._submit(job)
-            await self.announce(job)
+            await self.announce(job)  # still in flight, so the tracker cannot show it at the same time
         finally:
             self._in_flight.discard(job.id)
         return job
 
     async def discard(self, job: Job) -> None:
         """The status message could not be shown, so nothing was sent: close the job silently."""
-        await self.jobs.update(
-            job.id,
-            status=JobStatus.REFUSED,
-            error_kind=ErrorKind.INTERRUPTED,
-            finished_at=time.time(),
-            delivered_at=time.time(),
-        )
+        try:
+            now = time.time()
+            await self.jobs.update(
+                job.id, status=JobStatus.REFUSED, error_kind=ErrorKind.INTERRUPTED, finished_at=now, delivered_at=now
+            )
+        finally:
+            self._in_flight.discard(job.id)
 
     def is_in_flight(self, job: Job) -> bool:
         return job.id in self._in_flight
@@ -253,9 +260,14 @@ class JobService:
     async def buttons_for(self, job: Job) -> list[StoredButton]:
         return await self.buttons.for_job(job.id)
 
-    async def mark_interrupted(self, job: Job) -> Job:
-        return await self.jobs.update(
-            job.id, status=JobStatus.REFUSED, error_kind=ErrorKind.INTERRUPTED, finished_at=time.time()
+    async def mark_interrupted(self, job: Job) -> Job | None:
+        """A submit cut off by a stop; None if it has moved on meanwhile."""
+        return await self.jobs.update_if(
+            job.id,
+            JobStatus.SUBMITTING,
+            status=JobStatus.REFUSED,
+            error_kind=ErrorKind.INTERRUPTED,
+            finished_at=time.time(),
         )
 
 

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 100
 STALE_SUBMIT_SECONDS = 120.0  # a submit not in flight for this long was cut off by a stop
 MAX_RETRY_DELAY = 600.0
+STOP_GRACE_SECONDS = 10.0
 
 
 class Tracker:
@@ -34,12 +35,18 @@ class Tracker:
     async def start(self) -> None:
         self._loop_task = asyncio.create_task(self._run(), name="tracker")
 
-    async def stop(self) -> None:
-        tasks = [t for t in (self._loop_task, *self._busy.values()) if t is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._loop_task = None
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop polling, let deliveries under way finish (a half-done one would be repeated), then cancel."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+            self._loop_task = None
+        busy = list(self._busy.values())
+        if busy:
+            _, pending = await asyncio.wait(busy, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         self._busy.clear()
 
     async def _run(self) -> None:
@@ -83,7 +90,9 @@ class Tracker:
         await self.service.announce(job)
 
     async def _interrupt(self, job: Job) -> None:
-        await self.service.settle(await self.service.mark_interrupted(job))
+        interrupted = await self.service.mark_interrupted(job)
+        if interrupted is not None:
+            await self.service.settle(interrupted)
 
     def _delivery_due(self, job: Job, now: float) -> bool:
         if job.delivery_attempts == 0:

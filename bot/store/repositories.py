@@ -63,6 +63,16 @@ class JobRepository:
         return _job(row) if row else None
 
     async def update(self, job_id: int, **changes: Any) -> Job:
+        job = await self._update("id = ?", (job_id,), changes)
+        if job is None:
+            raise LookupError(f"job {job_id} does not exist")
+        return job
+
+    async def update_if(self, job_id: int, expected: JobStatus, **changes: Any) -> Job | None:
+        """Update only while the job's status is still `expected`; None when it has moved on."""
+        return await self._update("id = ? AND status = ?", (job_id, expected.value), changes)
+
+    async def _update(self, where: str, where_values: tuple[Any, ...], changes: dict[str, Any]) -> Job | None:
         unknown = set(changes) - set(_JOB_COLUMNS)
         if unknown:
             raise ValueError(f"unknown job columns: {sorted(unknown)}")
@@ -70,12 +80,10 @@ class JobRepository:
         values = [v.value if isinstance(v, StrEnum) else v for v in changes.values()]
         assignments = ", ".join(f"{name} = ?" for name in changes)
         async with self._db.transaction() as conn:
-            sql = f"UPDATE jobs SET {assignments} WHERE id = ? RETURNING *"
-            async with conn.execute(sql, (*values, job_id)) as cur:
+            sql = f"UPDATE jobs SET {assignments} WHERE {where} RETURNING *"
+            async with conn.execute(sql, (*values, *where_values)) as cur:
                 row = await cur.fetchone()
-        if row is None:
-            raise LookupError(f"job {job_id} does not exist")
-        return _job(row)
+        return _job(row) if row else None
 
     async def undelivered(self) -> list[Job]:
         """Every job whose outcome the user has not been shown yet, oldest first."""

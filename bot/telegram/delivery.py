@@ -6,6 +6,7 @@ Telegram pushes back); final deliveries raise on transient errors so the tracker
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -18,9 +19,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
 from bot.jobs import ImageDownloadError, Job, JobService, JobStatus
-from bot.telegram.photos import NotAnImage, aspect_ratio, fit_photo, image_size, placeholder
+from bot.telegram.photos import NotAnImage, Photo, aspect_ratio, fit_photo, image_size, placeholder
 from bot.telegram.texts import text
-from bot.telegram.views import caption, keyboard
+from bot.telegram.views import caption, keyboard, plain
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +109,23 @@ class TelegramPresenter:
     async def _edit_preview(self, job: Job, text_html: str) -> bool:
         assert job.image_url is not None
         try:
-            photo = fit_photo(await self.service.images.fetch(job.image_url, attempts=1))
-        except (ImageDownloadError, NotAnImage) as exc:
+            preview = await self.service.images.fetch(job.image_url, attempts=1)
+        except ImageDownloadError as exc:
             log.info("job %d: preview unavailable: %s", job.id, exc)
+            return False
+        photo = await self._fit(job, preview)
+        if photo is None:
             return False
         await self._edit(job, text_html, None, photo=photo.data, rate_limit_args=_NO_WAIT)
         return True
+
+    @staticmethod
+    async def _fit(job: Job, image: bytes) -> Photo | None:
+        try:  # decoding and re-encoding big images takes long enough to stall every chat
+            return await asyncio.to_thread(fit_photo, image)
+        except NotAnImage as exc:
+            log.warning("job %d: not an image Telegram can show: %s", job.id, exc)
+            return None
 
     def _interval(self, job: Job) -> float:
         # Groups share a 20 messages/minute budget, so their status messages move more slowly.
@@ -132,17 +144,29 @@ class TelegramPresenter:
         except Forbidden as exc:
             log.warning("job %d: cannot write to chat %d any more: %s", job.id, job.chat_id, exc)
             return None
+        except BadRequest as exc:
+            # Trying again would get the same answer: say it in plain words rather than not at all.
+            log.error("job %d: Telegram refused the outcome (%s); sending it as plain text", job.id, exc.message)
+            await self.bot.send_message(
+                job.chat_id,
+                plain(caption(job, group=group)),
+                reply_parameters=_reply_to(job.request_message_id),
+                message_thread_id=job.thread_id,
+            )
+            return None
 
     async def _deliver_result(self, job: Job, image: bytes | None, group: bool) -> str | None:
         markup = keyboard(await self.service.buttons_for(job))
         text_html = caption(job, group=group)
-        photo = None
-        if image is not None:
-            try:
-                photo = fit_photo(image)
-            except NotAnImage as exc:
-                log.warning("job %d: the result is not an image Telegram can show: %s", job.id, exc)
-        message = await self._show_final(job, text_html, markup, photo.data if photo else None)
+        photo = await self._fit(job, image) if image is not None else None
+        try:
+            message = await self._show_final(job, text_html, markup, photo.data if photo else None)
+        except BadRequest as exc:
+            if photo is None:
+                raise
+            # Telegram would not take it as a photo: keep the buttons and hand over the image as a file.
+            log.warning("job %d: Telegram refused the result as a photo (%s); sending it as a file", job.id, exc)
+            message, photo = await self._show_final(job, text_html, markup), None
         if image is not None and (job.is_upscale or photo is None):
             await self._send_full_file(job, image)
         if message is not None and message.photo:

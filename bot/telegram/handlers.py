@@ -25,8 +25,10 @@ class Handlers:
         self.presenter = presenter
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
-        app.add_handler(CommandHandler(["start", "help"], self.start))
-        app.add_handler(CommandHandler("imagine", self.imagine))
+        # Only new messages: an edited /imagine must not be drawn (and paid for) a second time.
+        new_only = filters.UpdateType.MESSAGE
+        app.add_handler(CommandHandler(["start", "help"], self.start, filters=new_only))
+        app.add_handler(CommandHandler("imagine", self.imagine, filters=new_only))
         app.add_handler(
             MessageHandler(
                 filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
@@ -82,8 +84,8 @@ class Handlers:
     async def _start_job(self, job: Job) -> None:
         try:
             status_message_id = await self.presenter.send_status(job)
-        except TelegramError:
-            await self.service.discard(job)
+        except BaseException:
+            await self.service.discard(job)  # nothing was sent to the provider
             raise
         await self.service.submit(job, status_message_id)
 

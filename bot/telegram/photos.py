@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from PIL import Image, ImageDraw, UnidentifiedImageError
+from telegram.constants import FileSizeLimit
 
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_BYTES = int(FileSizeLimit.PHOTOSIZE_UPLOAD)
 PHOTO_MAX_SIDES = 10_000  # width + height
 PHOTO_MAX_RATIO = 20
 

@@ -18,9 +18,13 @@ CALLBACK_PREFIX = "b:"
 _TAGS = re.compile(r"<[^>]+>")
 
 
+def plain(fragment: str) -> str:
+    """What a user reads once Telegram has parsed the HTML."""
+    return html.unescape(_TAGS.sub("", fragment))
+
+
 def visible_length(fragment: str) -> int:
-    """Characters a user sees once Telegram has parsed the HTML."""
-    return len(html.unescape(_TAGS.sub("", fragment)))
+    return len(plain(fragment))
 
 
 def progress_bar(percent: int, width: int = 10) -> str:
