@@ -100,3 +100,19 @@ def test_log_filter_redacts_token_and_key(caplog):
     assert TOKEN not in message
     assert "sk-secret-provider-key" not in message
     assert message == "POST https://api.telegram.org/bot<redacted>/getMe key=<redacted>"
+
+
+def test_an_unusable_database_path_is_named_without_a_traceback(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "MJ_BASE_URL": "https://api.example.com",
+        "DATABASE_PATH": str(tmp_path),  # a directory, not a file
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert f"DATABASE_PATH ({tmp_path}) cannot be opened" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert TOKEN not in result.stderr
