@@ -26,6 +26,7 @@ from bot.telegram.views import caption, keyboard, plain
 log = logging.getLogger(__name__)
 
 _GONE = ("message to edit not found", "message can't be edited", "there is no media", "message_id_invalid")
+PREVIEW_TIMEOUT = 10.0  # a preview that is slow to come is overtaken by the next one anyway
 _NO_WAIT = 0  # AIORateLimiter retries: progress edits are never worth waiting out a flood limit for
 
 
@@ -55,10 +56,11 @@ class TelegramPresenter:
     async def send_status(self, job: Job) -> int:
         """Post the job's status message (a placeholder photo) as a reply to the request."""
         ratio = aspect_ratio(job.prompt)
-        message = await self._send_placeholder(job, ratio, caption(job, group=_is_group(job)))
+        text_html = caption(job, group=_is_group(job))
+        message = await self._send_placeholder(job, ratio, text_html)
         if message.photo:
             self._placeholder_ids[ratio] = message.photo[-1].file_id
-        self._shown[job.id] = _Shown(_fingerprint(caption(job, group=_is_group(job))), time.monotonic(), None)
+        self._shown[job.id] = _Shown(_fingerprint(text_html, None), time.monotonic(), None)
         return message.message_id
 
     async def _send_placeholder(self, job: Job, ratio: tuple[int, int], text_html: str) -> Message:
@@ -97,8 +99,10 @@ class TelegramPresenter:
             return
         preview_url = shown.preview_url if shown else None
         try:
-            if job.image_url and job.image_url != preview_url and await self._edit_preview(job, text_html):
-                preview_url = job.image_url
+            if job.image_url and job.image_url != preview_url:
+                preview_url = job.image_url  # tried once, shown or not: a dead preview is not fetched again
+                if not await self._edit_preview(job, text_html):
+                    await self._edit(job, text_html, None, rate_limit_args=_NO_WAIT)
             else:
                 await self._edit(job, text_html, None, rate_limit_args=_NO_WAIT)
         except (TelegramError, MessageGone) as exc:
@@ -109,8 +113,9 @@ class TelegramPresenter:
     async def _edit_preview(self, job: Job, text_html: str) -> bool:
         assert job.image_url is not None
         try:
-            preview = await self.service.images.fetch(job.image_url, attempts=1)
-        except ImageDownloadError as exc:
+            async with asyncio.timeout(PREVIEW_TIMEOUT):
+                preview = await self.service.images.fetch(job.image_url, attempts=1)
+        except (ImageDownloadError, TimeoutError) as exc:
             log.info("job %d: preview unavailable: %s", job.id, exc)
             return False
         photo = await self._fit(job, preview)
