@@ -44,10 +44,6 @@ class BotRuntime:
     service: JobService
     tracker: Tracker
 
-    @property
-    def heartbeat_path(self) -> Path:
-        return heartbeat_path(self.settings)
-
 
 class StartupError(Exception):
     """The bot cannot start; the message says why in words an operator can act on."""
@@ -104,7 +100,7 @@ async def start(bot: BotRuntime) -> None:
         log.warning("could not set the command menu: %s", exc)
     await bot.tracker.start()
     if bot.app.job_queue is not None:
-        bot.app.job_queue.run_repeating(_heartbeat, HEARTBEAT_EVERY, first=0, data=bot.heartbeat_path)
+        bot.app.job_queue.run_repeating(_heartbeat, HEARTBEAT_EVERY, first=0, data=heartbeat_path(bot.settings))
     assert bot.app.updater is not None
     await bot.app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
     await bot.app.start()

@@ -257,6 +257,10 @@ class JobService:
     async def undelivered(self) -> list[Job]:
         return await self.jobs.undelivered()
 
+    async def move_status_message(self, job: Job, chat_id: int, message_id: int) -> Job:
+        """The outcome went to a new message (the old one was deleted, or the group migrated)."""
+        return await self.jobs.update(job.id, chat_id=chat_id, status_message_id=message_id)
+
     async def buttons_for(self, job: Job) -> list[StoredButton]:
         return await self.buttons.for_job(job.id)
 

@@ -2,7 +2,7 @@
 
 from bot.store.db import Database
 from bot.store.models import ErrorKind, Job, JobKind, JobStatus, NewJob, StoredButton
-from bot.store.repositories import ButtonRepository, JobRepository, ResultRepository, SettingRepository
+from bot.store.repositories import ButtonRepository, JobRepository, ResultRepository
 
 __all__ = [
     "ButtonRepository",
@@ -14,6 +14,5 @@ __all__ = [
     "JobStatus",
     "NewJob",
     "ResultRepository",
-    "SettingRepository",
     "StoredButton",
 ]

@@ -70,11 +70,6 @@ MIGRATIONS: tuple[str, ...] = (
         image BLOB NOT NULL,
         created_at REAL NOT NULL
     );
-
-    CREATE TABLE kv (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
     """,
 )
 

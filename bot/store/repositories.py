@@ -149,18 +149,3 @@ class ResultRepository:
     async def delete(self, job_id: int) -> None:
         async with self._db.transaction() as conn:
             await conn.execute("DELETE FROM results WHERE job_id = ?", (job_id,))
-
-
-class SettingRepository:
-    """Small key/value facts the bot learns at run time (e.g. a reusable Telegram file id)."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def get(self, key: str) -> str | None:
-        row = await self._db.fetch_one("SELECT value FROM kv WHERE key = ?", (key,))
-        return str(row["value"]) if row else None
-
-    async def set(self, key: str, value: str) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))

@@ -197,7 +197,7 @@ class TelegramPresenter:
                     reply_parameters=_reply_to(job.request_message_id),
                     message_thread_id=job.thread_id,
                 )
-            await self.service.jobs.update(job.id, chat_id=gone.chat_id, status_message_id=message.message_id)
+            await self.service.move_status_message(job, gone.chat_id, message.message_id)
             return message
 
     async def _send_full_file(self, job: Job, image: bytes) -> None:
