@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from bot.simulator import Simulator, SimulatorConfig
 ROOT = Path(__file__).resolve().parent.parent
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 TERMINAL = {"SUCCESS", "FAILURE", "CANCEL"}
+BOT = {"botType": "MID_JOURNEY"}  # required on every new job (seeds S1 and S3)
 NA_KEYS = [
     "id",
     "action",
@@ -106,10 +108,10 @@ async def wait_done(client: httpx.AsyncClient, task_id: str, prefix: str = "/mj"
 
 
 async def imagine_done(client: httpx.AsyncClient, sim: Simulator, prompt: str = "a red fox") -> dict[str, Any]:
-    answer = await submit(client, "submit/imagine", {"prompt": prompt})
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": prompt})
     assert answer["code"] == 1
-    sim.finish_now(answer["result"])
-    return await fetch(client, answer["result"])
+    sim.finish_now(str(answer["result"]))  # uniapi answers integer ids
+    return await fetch(client, str(answer["result"]))
 
 
 async def press(client: httpx.AsyncClient, task: dict[str, Any], predicate: str) -> httpx.Response:
@@ -132,7 +134,7 @@ async def png_size(client: httpx.AsyncClient, url: str) -> tuple[int, int]:
 
 async def test_imagine_lifecycle_grid_buttons_and_aspect(sim: Simulator, client: httpx.AsyncClient) -> None:
     sim.config.submitted_seconds = 0.3  # long enough to observe SUBMITTED on a busy machine
-    answer = await submit(client, "submit/imagine", {"prompt": "a red fox --ar 3:2", "state": "s-1"})
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": "a red fox --ar 3:2", "state": "s-1"})
     assert answer["code"] == 1
     assert answer["description"] == "提交成功"
     task_id = answer["result"]
@@ -176,7 +178,7 @@ async def test_imagine_lifecycle_grid_buttons_and_aspect(sim: Simulator, client:
 
 async def test_preview_urls_during_progress(sim: Simulator, client: httpx.AsyncClient) -> None:
     sim.config.render_seconds = 0.6
-    task_id = (await submit(client, "submit/imagine", {"prompt": "preview me"}))["result"]
+    task_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "preview me"}))["result"]
     previews = set()
     task = await fetch(client, task_id)
     while task["status"] != "SUCCESS":
@@ -194,7 +196,7 @@ async def test_preview_urls_during_progress(sim: Simulator, client: httpx.AsyncC
 
     sim.config.previews = False
     sim.config.never_finish = True
-    other = (await submit(client, "submit/imagine", {"prompt": "no preview"}))["result"]
+    other = (await submit(client, "submit/imagine", {**BOT, "prompt": "no preview"}))["result"]
     await asyncio.sleep(0.2)
     task = await fetch(client, other)
     assert task["status"] == "IN_PROGRESS"
@@ -204,7 +206,7 @@ async def test_preview_urls_during_progress(sim: Simulator, client: httpx.AsyncC
 async def test_queue_ahead_answers_22(sim: Simulator, client: httpx.AsyncClient) -> None:
     sim.config.queue_ahead = 3
     sim.config.queue_seconds = 0.3
-    answer = await submit(client, "submit/imagine", {"prompt": "queued"})
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": "queued"})
     assert answer["code"] == 22
     assert answer["description"] == "排队中，前面还有3个任务"
     assert answer["properties"]["numberOfQueues"] == 3
@@ -216,24 +218,26 @@ async def test_queue_ahead_answers_22(sim: Simulator, client: httpx.AsyncClient)
 
 async def test_queue_full_plus_and_ta(sim: Simulator, client: httpx.AsyncClient) -> None:
     sim.config.queue_full = True
-    answer = await submit(client, "submit/imagine", {"prompt": "full"})
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": "full"})
     assert answer["code"] == 23
     assert answer["result"] is None
     sim.config.dialect = "ta"
-    answer = await submit(client, "submit/imagine", {"prompt": "full"})
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": "full"})
     assert answer == {"code": 9, "description": "提交失败，队列已满，请稍后重试", "result": None, "properties": {}}
     assert sim.tasks == {}
 
 
 async def test_banned_word_plus_rejects_ta_fails_later(sim: Simulator, client: httpx.AsyncClient) -> None:
-    answer = await submit(client, "submit/imagine", {"prompt": "a BadWord here"})
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": "a BadWord here"})
     assert answer["code"] == 24
     assert answer["description"] == "可能包含敏感词"
     assert answer["properties"] == {"promptEn": "a BadWord here", "bannedWord": "badword"}
-    assert (await submit(client, "submit/imagine", {"prompt": "badwords are fine"}))["code"] == 1  # whole word only
+    assert (await submit(client, "submit/imagine", {**BOT, "prompt": "badwords are fine"}))[
+        "code"
+    ] == 1  # whole word only
 
     sim.config.dialect = "ta"
-    answer = await submit(client, "submit/imagine", {"prompt": "a badword here"})
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": "a badword here"})
     assert answer["code"] == 1
     task = await wait_done(client, answer["result"])
     assert task["status"] == "FAILURE"
@@ -273,12 +277,12 @@ async def test_auth_styles(
     sim.config.api_key = "k1"
     sim.config.auth_style = style
     for headers in ({}, bad):
-        response = await client.post("/mj/submit/imagine", json={"prompt": "x"}, headers=headers)
+        response = await client.post("/mj/submit/imagine", json={**BOT, "prompt": "x"}, headers=headers)
         assert response.status_code == 401
         assert response.text == fail_body
         if fail_type:
             assert response.headers["content-type"].startswith(fail_type)
-    response = await client.post("/mj/submit/imagine", json={"prompt": "x"}, headers=good)
+    response = await client.post("/mj/submit/imagine", json={**BOT, "prompt": "x"}, headers=good)
     assert response.status_code == 200
     assert response.json()["code"] == 1
     task_id = response.json()["result"]
@@ -290,8 +294,8 @@ async def test_auth_styles(
 
 
 async def test_imagine_validation(sim: Simulator, client: httpx.AsyncClient) -> None:
-    assert (await submit(client, "submit/imagine", {"prompt": "   "}))["description"] == "prompt不能为空"
-    answer = await submit(client, "submit/imagine", {"prompt": "x", "base64Array": ["aGVsbG8="]})
+    assert (await submit(client, "submit/imagine", {**BOT, "prompt": "   "}))["description"] == "prompt不能为空"
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": "x", "base64Array": ["aGVsbG8="]})
     assert (answer["code"], answer["description"]) == (4, "base64格式错误")
     response = await client.post(
         "/mj/submit/imagine", content=b"{not json", headers={"Content-Type": "application/json"}
@@ -301,7 +305,7 @@ async def test_imagine_validation(sim: Simulator, client: httpx.AsyncClient) -> 
     assert response.status_code == 400
     assert sim.tasks == {}
 
-    answer = await submit(client, "submit/imagine", {"prompt": "cat like this", "base64Array": [data_url()]})
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": "cat like this", "base64Array": [data_url()]})
     assert answer["code"] == 1
     task = await fetch(client, answer["result"])
     url, rest = task["prompt"].split(" ", 1)
@@ -458,8 +462,8 @@ async def test_action_errors(sim: Simulator, client: httpx.AsyncClient) -> None:
     sim.config.dialect = "na"
     response = await press(client, up, "BOOKMARK")
     assert response.status_code == 400
-    assert response.json() == {
-        "description": f"unknown_action:MJ::BOOKMARK::{up['properties']['messageHash']}",
+    assert response.json() == {  # new-api's "<description> <result>", the result empty (docs/provider-api.md §3.2)
+        "description": f"unknown_action:MJ::BOOKMARK::{up['properties']['messageHash']} ",
         "type": "upstream_error",
         "code": 4,
     }
@@ -469,12 +473,15 @@ async def test_action_errors(sim: Simulator, client: httpx.AsyncClient) -> None:
 
 
 async def test_list_by_condition_and_fallback(sim: Simulator, client: httpx.AsyncClient) -> None:
-    ids = [(await submit(client, "submit/imagine", {"prompt": f"p{i}"}))["result"] for i in range(3)]
+    ids = [(await submit(client, "submit/imagine", {**BOT, "prompt": f"p{i}"}))["result"] for i in range(3)]
     response = await client.post("/mj/task/list-by-condition", json={"ids": [*ids, "9999999999999999"]})
     assert response.status_code == 200
     assert sorted(t["id"] for t in response.json()) == sorted(ids)
+    assert (await client.post("/mj/task/list-by-ids", json={"ids": ids[:1]})).status_code == 404  # TA's alias
+    sim.config.dialect = "ta"
     alias = await client.post("/mj/task/list-by-ids", json={"ids": ids[:1]})
     assert [t["id"] for t in alias.json()] == ids[:1]
+    sim.config.dialect = "plus"
     assert (await client.post("/mj/task/list-by-condition", json={})).json() == []
     listed = (await client.get("/mj/task/list")).json()
     assert [t["id"] for t in listed] == sorted(ids, reverse=True)
@@ -498,7 +505,7 @@ async def test_fetch_unknown_per_dialect(sim: Simulator, client: httpx.AsyncClie
 
 async def test_http_fault(sim: Simulator, client: httpx.AsyncClient) -> None:
     sim.config.http_fault = (502, "text/html", "<html>Bad Gateway</html>")
-    response = await client.post("/mj/submit/imagine", json={"prompt": "x"})
+    response = await client.post("/mj/submit/imagine", json={**BOT, "prompt": "x"})
     assert response.status_code == 502
     assert response.headers["content-type"].startswith("text/html")
     assert response.text == "<html>Bad Gateway</html>"
@@ -508,14 +515,14 @@ async def test_http_fault(sim: Simulator, client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.json()["ignored"] == ["bogus"]
     assert sim.config.http_fault is None
-    assert (await submit(client, "submit/imagine", {"prompt": "x"}))["code"] == 22
+    assert (await submit(client, "submit/imagine", {**BOT, "prompt": "x"}))["code"] == 22
     assert (await client.post("/_sim/config", json={"dialect": "klingon"})).status_code == 400
 
 
 async def test_na_dialect_trimmed_task(sim: Simulator, client: httpx.AsyncClient) -> None:
     sim.config.dialect = "na"
     sim.config.queue_ahead = 1
-    answer = await submit(client, "submit/imagine", {"prompt": "a fox"})
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": "a fox"})
     assert answer["code"] == 1  # 22 rewritten to 1
     task = await fetch(client, answer["result"])
     assert list(task) == NA_KEYS
@@ -529,12 +536,12 @@ async def test_na_dialect_trimmed_task(sim: Simulator, client: httpx.AsyncClient
     assert len(task["buttons"]) == 9
 
     sim.config.fail_reason = "Banned prompt detected"
-    failed = await wait_done(client, (await submit(client, "submit/imagine", {"prompt": "x"}))["result"])
+    failed = await wait_done(client, (await submit(client, "submit/imagine", {**BOT, "prompt": "x"}))["result"])
     assert (failed["status"], failed["progress"], failed["failReason"]) == ("FAILURE", "100%", "Banned prompt detected")
 
-    response = await client.post("/mj/submit/imagine", json={"prompt": ""})
+    response = await client.post("/mj/submit/imagine", json={**BOT, "prompt": ""})
     assert response.status_code == 400
-    assert response.json() == {"description": "prompt不能为空", "type": "upstream_error", "code": 4}
+    assert response.json() == {"description": "prompt_is_required ", "type": "upstream_error", "code": 4}
 
 
 async def test_ta_and_uniapi_shapes(sim: Simulator, client: httpx.AsyncClient) -> None:
@@ -553,7 +560,7 @@ async def test_ta_and_uniapi_shapes(sim: Simulator, client: httpx.AsyncClient) -
     assert hd["action"] == "UPSCALE_HD"
 
     sim.config.dialect = "uniapi"
-    answer = await submit(client, "submit/imagine", {"prompt": "a boat"})
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": "a boat"})
     assert isinstance(answer["result"], int)
     sim.finish_now(str(answer["result"]))
     response = await client.get(f"/mj/task/{answer['result']}/fetch")
@@ -566,14 +573,12 @@ async def test_ta_and_uniapi_shapes(sim: Simulator, client: httpx.AsyncClient) -
 async def test_prefixes_and_modes_recorded(sim: Simulator, client: httpx.AsyncClient) -> None:
     modes = {}
     for prefix in ("/mj", "/mj-fast/mj", "/mj-relax/mj", "/mj-turbo/mj"):
-        answer = await submit(client, "submit/imagine", {"prompt": "x"}, prefix=prefix)
+        answer = await submit(client, "submit/imagine", {**BOT, "prompt": "x"}, prefix=prefix)
         modes[prefix] = sim.tasks[answer["result"]].mode
         assert (await fetch(client, answer["result"], prefix=prefix))["id"] == answer["result"]
     assert modes == {"/mj": None, "/mj-fast/mj": "FAST", "/mj-relax/mj": "RELAX", "/mj-turbo/mj": "TURBO"}
 
-    answer = await submit(
-        client, "submit/imagine", {"prompt": "x", "model": "mj-relax", "botType": "MID_JOURNEY"}, prefix="/v1/mj"
-    )
+    answer = await submit(client, "submit/imagine", {**BOT, "prompt": "x", "model": "mj-relax"}, prefix="/v1/mj")
     task = sim.tasks[answer["result"]]
     assert (task.prefix, task.mode, task.model) == ("/v1/mj", "RELAX", "mj-relax")
     sim.finish_now(task.id)
@@ -597,7 +602,7 @@ async def test_prefixes_and_modes_recorded(sim: Simulator, client: httpx.AsyncCl
 
 async def test_describe_and_picreader(sim: Simulator, client: httpx.AsyncClient) -> None:
     image = data_url((20, 40, 220), (60, 40))
-    answer = await submit(client, "submit/describe", {"base64": image})
+    answer = await submit(client, "submit/describe", {**BOT, "base64": image})
     assert answer["code"] == 1
     task = await wait_done(client, answer["result"])
     assert task["action"] == "DESCRIBE"
@@ -624,21 +629,24 @@ async def test_describe_and_picreader(sim: Simulator, client: httpx.AsyncClient)
     assert done["prompt"] == parts[2][3:].strip()
     retry = await wait_done(client, (await press(client, task, "Picread::Retry")).json()["result"])
     assert retry["action"] == "DESCRIBE"
+    refused = (await press(client, task, "PicReader::all")).json()
+    assert (refused["code"], refused["description"]) == (4, "不支持的操作: MJ::Job::PicReader::all")  # PLUS
+    sim.config.dialect = "ta"
     all_ids = (await press(client, task, "PicReader::all")).json()["result"].split(",")
     assert len(all_ids) == 4
     assert all(i in sim.tasks for i in all_ids)
-    assert (await submit(client, "submit/describe", {"base64": "nope"}))["code"] == 4
+    assert (await submit(client, "submit/describe", {**BOT, "base64": "nope"}))["code"] == 4
 
 
 async def test_blend_dimensions_and_validation(sim: Simulator, client: httpx.AsyncClient) -> None:
-    one = await submit(client, "submit/blend", {"base64Array": [data_url()]})
+    one = await submit(client, "submit/blend", {**BOT, "base64Array": [data_url()]})
     assert (one["code"], one["description"]) == (4, "base64List参数错误")
-    six = await submit(client, "submit/blend", {"base64Array": [data_url()] * 6})
+    six = await submit(client, "submit/blend", {**BOT, "base64Array": [data_url()] * 6})
     assert six["code"] == 4
     answer = await submit(
         client,
         "submit/blend",
-        {"base64Array": [data_url((255, 0, 0)), data_url((0, 0, 255))], "dimensions": "PORTRAIT"},
+        {**BOT, "base64Array": [data_url((255, 0, 0)), data_url((0, 0, 255))], "dimensions": "PORTRAIT"},
     )
     assert answer["code"] == 1
     task = await wait_done(client, answer["result"])
@@ -650,7 +658,9 @@ async def test_blend_dimensions_and_validation(sim: Simulator, client: httpx.Asy
 
 
 async def test_shorten(sim: Simulator, client: httpx.AsyncClient) -> None:
-    answer = await submit(client, "submit/shorten", {"prompt": "a very detailed portrait of the old king --ar 2:3"})
+    answer = await submit(
+        client, "submit/shorten", {**BOT, "prompt": "a very detailed portrait of the old king --ar 2:3"}
+    )
     task = await wait_done(client, answer["result"])
     assert task["action"] == "SHORTEN"
     assert task["imageUrl"] is None
@@ -667,7 +677,7 @@ async def test_shorten(sim: Simulator, client: httpx.AsyncClient) -> None:
     picked = (await press(client, task, r"PromptAnalyzer::.+::2$")).json()
     assert picked["code"] == 21
     assert picked["properties"]["finalPrompt"] == shortened[1][3:].strip()
-    assert (await submit(client, "submit/shorten", {"prompt": ""}))["code"] == 4
+    assert (await submit(client, "submit/shorten", {**BOT, "prompt": ""}))["code"] == 4
 
 
 async def test_swap_upload_seed_cancel(sim: Simulator, client: httpx.AsyncClient) -> None:
@@ -697,7 +707,7 @@ async def test_swap_upload_seed_cancel(sim: Simulator, client: httpx.AsyncClient
     assert (await client.get("/mj/task/1111111111111111/image-seed")).status_code == 404
 
     sim.config.never_finish = True
-    task_id = (await submit(client, "submit/imagine", {"prompt": "forever"}))["result"]
+    task_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "forever"}))["result"]
     response = await client.post(f"/mj/task/{task_id}/cancel")
     assert (response.status_code, response.content) == (200, b"")
     assert (await fetch(client, task_id))["status"] == "CANCEL"
@@ -706,13 +716,13 @@ async def test_swap_upload_seed_cancel(sim: Simulator, client: httpx.AsyncClient
 
 async def test_fail_reason_never_finish_and_control_routes(sim: Simulator, client: httpx.AsyncClient) -> None:
     sim.config.fail_reason = "[Invalid parameter] Unknown argument"
-    failed = await wait_done(client, (await submit(client, "submit/imagine", {"prompt": "x"}))["result"])
+    failed = await wait_done(client, (await submit(client, "submit/imagine", {**BOT, "prompt": "x"}))["result"])
     assert (failed["status"], failed["progress"], failed["imageUrl"], failed["buttons"]) == ("FAILURE", "", None, [])
     assert failed["failReason"] == "[Invalid parameter] Unknown argument"
 
     sim.config.fail_reason = None
     sim.config.never_finish = True
-    task_id = (await submit(client, "submit/imagine", {"prompt": "stuck"}))["result"]
+    task_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "stuck"}))["result"]
     await asyncio.sleep(0.4)
     stuck = await fetch(client, task_id)
     assert (stuck["status"], stuck["progress"]) == ("IN_PROGRESS", "93%")
@@ -736,6 +746,431 @@ async def test_legacy_change_endpoints(sim: Simulator, client: httpx.AsyncClient
     assert (await submit(client, "submit/change", {"taskId": grid["id"], "action": "UPSCALE"}))["code"] == 4
 
 
+# ---------------------------------------------------------------------------------------------- helpers (dialects)
+
+SPRING_TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00"
+HOUR_MS = 3_600_000
+
+
+async def upscaled(client: httpx.AsyncClient, sim: Simulator, grid: dict[str, Any], cell: int) -> dict[str, Any]:
+    """Press U<cell> on `grid` and finish the upscale."""
+    answer = (await press(client, grid, f"upsample::{cell}::")).json()
+    assert answer["code"] == 1, answer
+    sim.finish_now(answer["result"])
+    return await fetch(client, answer["result"])
+
+
+def status_in_an_hour(sim: Simulator, task_id: str) -> str:
+    """The status the simulator will report an hour from now (its state is a function of wall-clock time)."""
+    return sim.tasks[task_id].phase(time.time() * 1000 + HOUR_MS).status
+
+
+# ---------------------------------------------------------------------------------------------- NZ dialect
+
+
+async def test_nz_tasks_carry_no_buttons_and_queue_lists_waiting_tasks(
+    sim: Simulator, client: httpx.AsyncClient
+) -> None:
+    sim.config.dialect = "nz"
+    grid = await imagine_done(client, sim, "a cat")
+    assert "buttons" not in grid  # novicezk's open-source Task has no such field (docs/provider-api.md §6.1)
+    sim.config.queue_ahead, sim.config.queue_seconds = 1, 60.0
+    waiting = [(await submit(client, "submit/imagine", {**BOT, "prompt": f"q{i}"}))["result"] for i in range(2)]
+    sim.finish_now(waiting[0])
+    by_ids = (await client.post("/mj/task/list-by-condition", json={"ids": [grid["id"], *waiting]})).json()
+    listed = (await client.get("/mj/task/list")).json()
+    queue = (await client.get("/mj/task/queue")).json()
+    assert all("buttons" not in t for t in [*by_ids, *listed, *queue])
+    assert [t["id"] for t in queue] == waiting[1:]  # only the task not started yet
+    assert queue[0]["status"] == "NOT_START"
+    sim.config.dialect = "plus"
+    assert "buttons" in await fetch(client, grid["id"])
+
+
+NZ_MISSING = [
+    ("POST", "/mj/submit/action"),
+    ("POST", "/mj/submit/modal"),
+    ("POST", "/mj/submit/shorten"),
+    ("POST", "/mj/submit/upload-discord-images"),
+    ("POST", "/mj/insight-face/swap"),
+    ("GET", "/mj/task/1234567890123456/image-seed"),
+    ("POST", "/mj/task/1234567890123456/cancel"),
+    ("POST", "/mj/task/list-by-ids"),
+    ("POST", "/mj/submit/no-such-route"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), NZ_MISSING)
+async def test_nz_lacks_plus_routes_with_spring_404(
+    sim: Simulator, client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    sim.config.dialect = "nz"
+    response = await client.request(method, path, json={"taskId": "1", "customId": "x"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert re.fullmatch(SPRING_TIMESTAMP, body.pop("timestamp"))
+    assert body == {"status": 404, "error": "Not Found", "path": path}
+    assert sim.tasks == {}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/mj-fast/mj/submit/imagine",
+        "/mj-relax/mj/submit/imagine",
+        "/mj-turbo/mj/submit/imagine",
+        "/v1/mj/submit/imagine",
+    ],
+)
+async def test_nz_has_no_speed_roots_nor_v1(sim: Simulator, client: httpx.AsyncClient, path: str) -> None:
+    sim.config.dialect = "nz"
+    response = await client.post(path, json={**BOT, "prompt": "x", "model": "mj-fast"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")  # outside the /mj servlet context: Tomcat
+    assert (await client.get(path.replace("submit/imagine", "task/1/fetch"))).status_code == 404
+    assert sim.tasks == {}
+
+
+async def test_nz_change_rules(sim: Simulator, client: httpx.AsyncClient) -> None:
+    sim.config.dialect = "nz"
+    sim.config.never_finish = True
+    grid = await imagine_done(client, sim, "a dog")
+    answer = await submit(client, "submit/change", {"taskId": grid["id"], "action": "UPSCALE", "index": 2})
+    assert answer["code"] == 1
+    sim.finish_now(answer["result"])
+    up = await fetch(client, answer["result"])
+    assert (up["action"], up["description"]) == ("UPSCALE", f"/up {grid['id']} U2")
+    reroll = await submit(client, "submit/change", {"taskId": grid["id"], "action": "REROLL"})  # no index needed
+    assert (await fetch(client, reroll["result"]))["action"] == "REROLL"
+    variation = await submit(client, "submit/simple-change", {"content": f"{grid['id']} V3"})
+    assert (await fetch(client, variation["result"]))["action"] == "VARIATION"
+
+    refusals = [
+        ({"taskId": grid["id"], "action": "UPSCALE"}, "index参数错误"),
+        ({"taskId": grid["id"], "action": "VARIATION", "index": 5}, "index参数错误"),
+        ({"taskId": grid["id"], "action": "upscale", "index": 1}, "action参数错误"),  # an enum: exact names
+        ({"taskId": grid["id"], "action": "PAN", "index": 1}, "action参数错误"),
+        ({"taskId": reroll["result"], "action": "UPSCALE", "index": 1}, "关联任务状态错误"),  # not finished yet
+        ({"taskId": up["id"], "action": "UPSCALE", "index": 1}, "关联任务不允许执行变化"),  # only grids change
+    ]
+    for body, description in refusals:
+        answer = await submit(client, "submit/change", body)
+        assert (answer["code"], answer["description"]) == (4, description), body
+    missing = await client.post("/mj/submit/change", json={"taskId": "1700000000000123", "action": "REROLL"})
+    assert (missing.status_code, missing.json()["code"]) == (200, 3)  # NZ answers every SubmitResultVO with 200
+    malformed = await client.post("/mj/submit/change", content=b"{nope", headers={"Content-Type": "application/json"})
+    assert malformed.status_code == 400
+    assert malformed.json()["error"] == "Bad Request"  # Spring refuses it before the controller
+
+
+# ---------------------------------------------------------------------------------------------- change per dialect
+
+
+async def test_ta_removed_the_change_endpoints(sim: Simulator, client: httpx.AsyncClient) -> None:
+    sim.config.dialect = "ta"
+    grid = await imagine_done(client, sim, "a dog")
+    for path, body in (
+        ("/mj/submit/change", {"taskId": grid["id"], "action": "UPSCALE", "index": 1}),
+        ("/mj/submit/simple-change", {"content": f"{grid['id']} U1"}),
+        ("/mj/task/queue", None),
+    ):
+        response = await client.request("GET" if body is None else "POST", path, json=body)
+        assert (response.status_code, response.content) == (404, b""), path  # ASP.NET Core: empty body
+    assert len(sim.tasks) == 1
+    assert (await press(client, grid, "upsample::1::")).json()["code"] == 1  # /submit/action is the way
+
+
+async def test_na_change_needs_a_nonzero_index_even_for_reroll(sim: Simulator, client: httpx.AsyncClient) -> None:
+    grid = await imagine_done(client, sim, "a dog")
+    sim.config.dialect = "na"
+    for body in ({"action": "REROLL", "index": 0}, {"action": "REROLL"}, {"action": "UPSCALE"}):
+        response = await client.post("/mj/submit/change", json={"taskId": grid["id"], **body})
+        assert response.status_code == 400
+        assert response.json() == {"description": "index_is_required ", "type": "upstream_error", "code": 4}
+    response = await client.post("/mj/submit/change", json={"taskId": grid["id"], "index": 1})
+    assert response.json()["description"] == "action_is_required "
+    answer = await submit(client, "submit/change", {"taskId": grid["id"], "action": "REROLL", "index": 1})
+    assert (await fetch(client, answer["result"]))["action"] == "REROLL"
+    answer = await submit(client, "submit/simple-change", {"content": f"{grid['id']} R"})  # no index check there
+    assert answer["code"] == 1
+    response = await client.post("/mj/submit/simple-change", json={"content": f"{grid['id']} X9"})
+    assert response.json()["description"] == "content_parse_failed "
+
+
+@pytest.mark.parametrize("dialect", ["plus", "uniapi"])
+async def test_plus_and_uniapi_keep_both_change_endpoints(
+    sim: Simulator, client: httpx.AsyncClient, dialect: str
+) -> None:
+    sim.config.dialect = dialect
+    grid = await imagine_done(client, sim, "a dog")
+    change = await submit(client, "submit/change", {"taskId": grid["id"], "action": "REROLL", "index": 0})
+    simple = await submit(client, "submit/simple-change", {"content": f"{grid['id']} V2"})
+    assert (change["code"], simple["code"]) == (1, 1)
+
+
+# ---------------------------------------------------------------------------------------------- botType
+
+
+NEW_JOBS: dict[str, dict[str, Any]] = {
+    "submit/imagine": {"prompt": "a cat"},
+    "submit/blend": {"base64Array": [data_url(), data_url((0, 0, 200))]},
+    "submit/describe": {"base64": data_url()},
+    "submit/shorten": {"prompt": "a very big cat"},
+}
+
+
+@pytest.mark.parametrize("dialect", ["plus", "nz", "ta", "na", "uniapi"])
+async def test_bot_type_is_required_on_new_jobs(sim: Simulator, client: httpx.AsyncClient, dialect: str) -> None:
+    sim.config.dialect = dialect
+    for route, body in NEW_JOBS.items():
+        if dialect == "nz" and route == "submit/shorten":
+            continue  # NZ has no shorten
+        bots: list[dict[str, Any]] = [{}, {"botType": "DALL_E"}, {"botType": ""}, {"botType": 1}]
+        if dialect != "ta":
+            bots += [{"botType": "niji"}, {"botType": "mid_journey"}]  # only TA takes aliases or other cases
+        for bot in bots:
+            response = await client.post(f"/mj/{route}", json={**body, **bot})
+            if dialect == "na":
+                assert response.status_code == 400, (route, bot)
+                assert response.json() == {"description": "botType参数错误 ", "type": "upstream_error", "code": 4}
+            else:
+                assert (response.json()["code"], response.json()["description"]) == (4, "botType参数错误"), (route, bot)
+        answer = await submit(client, route, {**body, "botType": "NIJI_JOURNEY"})
+        assert answer["code"] == 1, (route, answer)
+        task = await fetch(client, str(answer["result"]))
+        if dialect in ("ta", "na"):
+            assert task["botType"] == "NIJI_JOURNEY"
+        if dialect != "na":
+            assert task["properties"]["botType"] == "NIJI_JOURNEY"
+
+
+async def test_ta_bot_type_aliases_and_actions_keep_the_parents(sim: Simulator, client: httpx.AsyncClient) -> None:
+    sim.config.dialect = "ta"
+    for value, expected in (("mj", "MID_JOURNEY"), ("Niji", "NIJI_JOURNEY"), ("nIjI_jOuRnEy", "NIJI_JOURNEY")):
+        answer = await submit(client, "submit/imagine", {"prompt": "x", "botType": value})
+        assert sim.tasks[answer["result"]].bot_type == expected, value
+    assert (await submit(client, "submit/imagine", {"prompt": "x", "botType": "nijijourney"}))["code"] == 4
+
+    sim.config.dialect = "plus"
+    answer = await submit(client, "submit/imagine", {"prompt": "a fox", "botType": "NIJI_JOURNEY"})
+    sim.finish_now(answer["result"])
+    grid = await fetch(client, answer["result"])
+    custom_id = grid["buttons"][0]["customId"]
+    up = await submit(client, "submit/action", {"taskId": grid["id"], "customId": custom_id, "botType": "MID_JOURNEY"})
+    reroll = await submit(client, "submit/change", {"taskId": grid["id"], "action": "REROLL"})  # no botType
+    for task_id in (up["result"], reroll["result"]):
+        assert (await fetch(client, task_id))["properties"]["botType"] == "NIJI_JOURNEY"
+
+
+# ---------------------------------------------------------------------------------------------- /v1/mj
+
+
+V1_SUBMITS = [
+    "submit/imagine",
+    "submit/action",
+    "submit/modal",
+    "submit/blend",
+    "submit/describe",
+    "submit/shorten",
+    "insight-face/swap",
+    "submit/upload-discord-images",
+    "submit/change",
+    "submit/simple-change",
+]
+
+
+async def test_v1_root_requires_a_documented_model(sim: Simulator, client: httpx.AsyncClient) -> None:
+    # Seed S3 documents only "mj-fast" and "mj-relax"; a missing model is no longer taken as fast.
+    for route in V1_SUBMITS:
+        bad_models: list[dict[str, Any]] = [{}, {"model": "mj-turbo"}, {"model": "MJ-FAST"}, {"model": ["mj-fast"]}]
+        for bad in bad_models:
+            answer = await submit(client, route, {**BOT, "prompt": "x", **bad}, prefix="/v1/mj")
+            assert (answer["code"], answer["description"]) == (4, "model参数错误"), (route, bad)
+    assert sim.tasks == {}
+    modes = {}
+    for model in ("mj-fast", "mj-relax"):
+        answer = await submit(client, "submit/imagine", {**BOT, "prompt": "x", "model": model}, prefix="/v1/mj")
+        modes[model] = sim.tasks[answer["result"]].mode
+    assert modes == {"mj-fast": "FAST", "mj-relax": "RELAX"}
+    grid_id = answer["result"]
+    sim.finish_now(grid_id)
+    grid = await fetch(client, grid_id, prefix="/v1/mj")
+    body = {"taskId": grid_id, "customId": grid["buttons"][0]["customId"]}
+    assert (await submit(client, "submit/action", body, prefix="/v1/mj"))["code"] == 4
+    assert (await submit(client, "submit/action", {**body, "model": "mj-fast"}, prefix="/v1/mj"))["code"] == 1
+
+
+# ---------------------------------------------------------------------------------------------- repeated upscale
+
+
+async def test_repeated_upscale_is_accepted_and_never_answered(sim: Simulator, client: httpx.AsyncClient) -> None:
+    # Midjourney does not upscale the same cell twice (docs/provider-api.md §8 row 1, §12 "Repeated upscale").
+    grid = await imagine_done(client, sim, "a red fox")
+    first = await upscaled(client, sim, grid, 1)
+    assert first["status"] == "SUCCESS"
+    grid = await fetch(client, grid["id"])  # U1 is now marked as used
+
+    again = [
+        (await press(client, grid, "upsample::1::")).json(),
+        await submit(client, "submit/change", {"taskId": grid["id"], "action": "UPSCALE", "index": 1}),
+        await submit(client, "submit/simple-change", {"content": f"{grid['id']} U1"}),
+    ]
+    assert [a["code"] for a in again] == [1, 1, 1]
+    ids = [a["result"] for a in again]
+    assert len({first["id"], *ids}) == 4  # each press is a new task
+    for task_id in ids:
+        assert (await fetch(client, task_id))["status"] == "SUBMITTED"
+        assert status_in_an_hour(sim, task_id) == "SUBMITTED"  # never IN_PROGRESS, never SUCCESS
+    listed = {t["id"]: t["_sim"] for t in (await client.get("/_sim/tasks")).json()}
+    assert [listed[i]["unanswered"] for i in (first["id"], *ids)] == [False, True, True, True]
+
+    # Only the proxy can end it: forcing it gives the proxy's timeout.
+    sim.finish_now(ids[0])
+    timed_out = await fetch(client, ids[0])
+    assert (timed_out["status"], timed_out["failReason"], timed_out["buttons"]) == ("FAILURE", "任务超时", [])
+
+    # Other cells, and cells whose first upscale failed, upscale normally.
+    assert (await upscaled(client, sim, grid, 2))["status"] == "SUCCESS"
+    sim.config.fail_reason = "[Failed] upscale failed"
+    assert (await upscaled(client, sim, grid, 3))["status"] == "FAILURE"
+    sim.config.fail_reason = None
+    retry = await upscaled(client, sim, grid, 3)
+    assert (retry["status"], retry["action"]) == ("SUCCESS", "UPSCALE")
+    assert status_in_an_hour(sim, (await press(client, grid, "upsample::4::")).json()["result"]) == "SUCCESS"
+
+
+async def test_repeated_upscale_through_nz_change(sim: Simulator, client: httpx.AsyncClient) -> None:
+    sim.config.dialect = "nz"  # v2.6.x no longer answers code 21 "existing task" (NZ PR #334)
+    grid = await imagine_done(client, sim, "a dog")
+    body = {"taskId": grid["id"], "action": "UPSCALE", "index": 4}
+    first, second = await submit(client, "submit/change", body), await submit(client, "submit/change", body)
+    assert (first["code"], second["code"]) == (1, 1)
+    assert status_in_an_hour(sim, first["result"]) == "SUCCESS"
+    assert status_in_an_hour(sim, second["result"]) == "SUBMITTED"
+
+
+# ---------------------------------------------------------------------------------------------- animate, bookmark
+
+
+async def test_ta_upscales_offer_animate_and_bookmark(sim: Simulator, client: httpx.AsyncClient) -> None:
+    sim.config.dialect = "ta"
+    grid = await imagine_done(client, sim, "a horse")
+    up = await upscaled(client, sim, grid, 1)
+    u = up["properties"]["messageHash"]
+    buttons = [(b["customId"], b["label"], b["emoji"]) for b in up["buttons"]]
+    assert len(buttons) == 15  # the 16 v7 components of docs/provider-api.md §8 notes, less the Web link
+    assert [c for c, _, _ in buttons[:12]] == [
+        f"MJ::JOB::upsample_v7_2x_subtle::1::{u}::SOLO",
+        f"MJ::JOB::upsample_v7_2x_creative::1::{u}::SOLO",
+        f"MJ::JOB::low_variation::1::{u}::SOLO",
+        f"MJ::JOB::high_variation::1::{u}::SOLO",
+        f"MJ::Inpaint::1::{u}::SOLO",
+        f"MJ::Outpaint::50::1::{u}::SOLO",
+        f"MJ::Outpaint::75::1::{u}::SOLO",
+        f"MJ::CustomZoom::{u}",
+        f"MJ::JOB::pan_left::1::{u}::SOLO",
+        f"MJ::JOB::pan_right::1::{u}::SOLO",
+        f"MJ::JOB::pan_up::1::{u}::SOLO",
+        f"MJ::JOB::pan_down::1::{u}::SOLO",
+    ]
+    assert buttons[12:] == [
+        (f"MJ::JOB::animate_high::1::{u}::SOLO", "Animate (High motion)", "🎞️"),
+        (f"MJ::JOB::animate_low::1::{u}::SOLO", "Animate (Low motion)", "🎞️"),
+        (f"MJ::BOOKMARK::{u}", "", "❤️"),
+    ]
+    animate = (await press(client, up, "animate_high")).json()
+    assert (animate["code"], animate["description"]) == (4, "视频功能未启用")  # stand-in until video is simulated
+    bookmark = (await press(client, up, "BOOKMARK")).json()
+    assert (bookmark["code"], bookmark["description"]) == (4, "未知的 Action 类型")
+    hd = await fetch(client, (await press(client, up, "upsample_v7_2x_subtle")).json()["result"])
+    sim.finish_now(hd["id"])
+    hd = await fetch(client, hd["id"])
+    assert [b["label"] for b in hd["buttons"]] == [
+        "Redo Upscale (Subtle)",
+        "Redo Upscale (Creative)",
+        "Vary (Subtle)",
+        "Vary (Strong)",
+        "Animate (High motion)",
+        "Animate (Low motion)",
+        "",
+    ]
+
+    sim.config.dialect = "na"
+    response = await press(client, up, "animate_low")
+    assert response.status_code == 400
+    assert response.json()["description"] == f"unknown_action:MJ::JOB::animate_low::1::{u}::SOLO "
+    sim.config.dialect = "plus"
+    assert (await press(client, up, "animate_low")).json()["description"] == "未知的 Action 类型"
+    plus_up = await upscaled(client, sim, grid, 2)
+    assert not any("animate" in b["customId"] for b in plus_up["buttons"])
+    assert plus_up["buttons"][-1]["customId"].startswith("MJ::BOOKMARK::")
+
+    sim.config.dialect = "nz"  # NZ's upscales have no buttons, ❤️ included
+    answer = await submit(client, "submit/change", {"taskId": grid["id"], "action": "UPSCALE", "index": 3})
+    assert not any("BOOKMARK" in b["customId"] for b in sim.tasks[answer["result"]].buttons)
+
+
+# ---------------------------------------------------------------------------------------------- other refusals
+
+
+async def test_missing_routes_per_dialect(sim: Simulator, client: httpx.AsyncClient) -> None:
+    grid = await imagine_done(client, sim, "a dog")
+    listings = ("/mj/task/list", "/mj/task/queue")
+    for path in listings:
+        assert (await client.get(path)).status_code == 200
+    # new-api routes neither list nor queue nor cancel: its web dashboard answers (HTTP 200, HTML).
+    for dialect in ("na", "uniapi"):
+        sim.config.dialect = dialect
+        for method, path in (
+            *(("GET", p) for p in listings),
+            ("POST", f"/mj/task/{grid['id']}/cancel"),
+            ("POST", "/mj/task/list-by-ids"),
+        ):
+            response = await client.request(method, path)
+            if dialect == "na":
+                assert response.status_code == 200, path
+                assert response.headers["content-type"].startswith("text/html"), path
+            else:
+                assert response.status_code == 404, path
+                assert response.json()["error"]["type"] == "invalid_request_error"
+    assert (await fetch(client, grid["id"]))["status"] == "SUCCESS"  # the cancel did not reach it
+    sim.config.dialect = "plus"
+    sim.config.list_by_condition = False
+    response = await client.post("/mj/task/list-by-condition", json={"ids": [grid["id"]]})
+    assert response.status_code == 404
+    assert response.json()["path"] == "/mj/task/list-by-condition"  # Spring's body, like any missing route
+
+
+async def test_ta_cancel_writes_failure(sim: Simulator, client: httpx.AsyncClient) -> None:
+    sim.config.dialect = "ta"
+    sim.config.never_finish = True
+    task_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "forever"}))["result"]
+    response = await client.post(f"/mj/task/{task_id}/cancel")
+    assert (response.status_code, response.content) == (200, b"")
+    task = await fetch(client, task_id)
+    assert (task["status"], task["failReason"]) == ("FAILURE", "取消任务")  # TA: FAILURE, not CANCEL
+
+
+async def test_describe_link_and_imagine_base64_are_dialect_features(sim: Simulator, client: httpx.AsyncClient) -> None:
+    link = {**BOT, "link": "https://example.com/cat.png"}
+    answer = await submit(client, "submit/describe", link)
+    assert (answer["code"], answer["description"]) == (4, "base64不能为空")  # only TA takes a link
+    sim.config.dialect = "ta"
+    assert (await submit(client, "submit/describe", link))["code"] == 1
+    blend = await submit(client, "submit/blend", {**BOT, "base64Array": [data_url()]})
+    assert blend["description"] == "图片参数错误，2~5张图片"
+
+    single = {**BOT, "prompt": "a cat", "base64": data_url()}  # NZ's deprecated single image
+    sim.config.dialect = "plus"
+    ignored = await fetch(client, (await submit(client, "submit/imagine", single))["result"])
+    assert ignored["prompt"] == "a cat"
+    sim.config.dialect = "nz"
+    used = await fetch(client, (await submit(client, "submit/imagine", single))["result"])
+    assert used["prompt"].startswith(sim.base_url + "/images/")
+    assert used["prompt"].endswith(" a cat")
+
+
 def test_run_simulator_stops_cleanly_on_ctrl_c() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -751,7 +1186,7 @@ def test_run_simulator_stops_cleanly_on_ctrl_c() -> None:
             line = proc.stdout.readline()
             assert line, proc.stderr.read() if proc.stderr else "no output"
         assert line.strip() == f"MJ_BASE_URL=http://127.0.0.1:{port}"
-        response = httpx.post(f"http://127.0.0.1:{port}/mj/submit/imagine", json={"prompt": "x"})
+        response = httpx.post(f"http://127.0.0.1:{port}/mj/submit/imagine", json={**BOT, "prompt": "x"})
         assert response.json()["code"] == 1
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0

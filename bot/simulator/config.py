@@ -15,7 +15,7 @@ DIALECTS = ("plus", "nz", "ta", "na", "uniapi")
 class SimulatorConfig:
     api_key: str | None = None  # when set, requests must authenticate (per auth_style) or get 401
     auth_style: str = "bearer"  # "bearer" | "raw" | "mj-api-secret"
-    dialect: str = "plus"  # "plus" | "nz" | "ta" | "na" | "uniapi" (mj-api.md §13)
+    dialect: str = "plus"  # "plus" | "nz" | "ta" | "na" | "uniapi" (provider docs §13)
     queue_seconds: float = 1.0  # time a task spends NOT_START (only when queued: see queue_ahead)
     submitted_seconds: float = 1.0  # time in SUBMITTED
     render_seconds: float = 4.0  # time in IN_PROGRESS, spread over progress steps
@@ -26,7 +26,7 @@ class SimulatorConfig:
     banned_words: tuple[str, ...] = ("badword",)
     fail_reason: str | None = None  # every new task ends FAILURE with this failReason
     never_finish: bool = False  # new tasks stay IN_PROGRESS forever
-    list_by_condition: bool = True  # False: task/list-by-condition answers 404
+    list_by_condition: bool = True  # False: no task/list-by-condition (answered like any missing route)
     http_fault: tuple[int, str, str] | None = None  # (status, content_type, body) for every request
     image_size: int = 512  # long side of the rendered grid in px
     public_base_url: str | None = None  # base used in imageUrl; default = the bound URL

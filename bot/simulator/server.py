@@ -1,4 +1,4 @@
-"""The midjourney-proxy simulator: an aiohttp server speaking the provider HTTP API (mj-api.md).
+"""The midjourney-proxy simulator: an aiohttp server speaking the provider HTTP API (provider docs).
 
 Task state is computed from wall-clock time on every read (see `SimTask.phase`), so nothing runs in the
 background: a test can submit, sleep and fetch, or call `finish_now` to skip ahead.
@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -40,9 +41,11 @@ from bot.simulator.images import (
 )
 from bot.simulator.state import (
     DESCRIBE,
+    FAILURE,
     GRID,
     INSTANCE_ID,
     MODAL,
+    NOT_START,
     SHORTEN,
     SUCCESS,
     SWAP,
@@ -81,7 +84,47 @@ PREFIXES: tuple[tuple[str, str | None], ...] = (
     ("/mj", None),
 )
 
-_V1_MODELS = {"mj-fast": "FAST", "mj-relax": "RELAX", "mj-turbo": "TURBO"}
+# Seed S3 documents only these two models for the /v1/mj root.
+_V1_MODELS = {"mj-fast": "FAST", "mj-relax": "RELAX"}
+_BOT_TYPES = ("MID_JOURNEY", "NIJI_JOURNEY")
+_TA_BOT_TYPES = {
+    "MID_JOURNEY": "MID_JOURNEY",
+    "NIJI_JOURNEY": "NIJI_JOURNEY",
+    "MJ": "MID_JOURNEY",
+    "NIJI": "NIJI_JOURNEY",
+}
+_CHANGE_ACTIONS = ("UPSCALE", "VARIATION", "REROLL")
+_CHANGEABLE_PARENTS = ("IMAGINE", "VARIATION", "REROLL", "BLEND")  # grids the legacy change endpoints accept
+_PROXY_TIMEOUT = "任务超时"  # NZ's failReason for a task Midjourney never answered
+
+# Routes (below a root such as /mj) that an implementation does not serve (provider docs §5.9, §5.11).
+_ABSENT_ROUTES: dict[str, frozenset[str]] = {
+    "nz": frozenset(
+        {
+            "submit/action",
+            "submit/modal",
+            "submit/shorten",
+            "submit/upload-discord-images",
+            "insight-face/swap",
+            "task/{id}/image-seed",
+            "task/{id}/cancel",
+            "task/list-by-ids",
+        }
+    ),
+    "plus": frozenset({"task/list-by-ids"}),  # a TA alias
+    "ta": frozenset({"submit/change", "submit/simple-change", "task/queue"}),  # removed 2025-12
+    "na": frozenset({"task/list", "task/queue", "task/{id}/cancel", "task/list-by-ids"}),
+    "uniapi": frozenset({"task/list", "task/queue", "task/{id}/cancel", "task/list-by-ids"}),  # not in seed S4
+}
+# new-api answers paths it does not route with its web dashboard (router/web-router.go NoRoute).
+_NA_INDEX_HTML = (
+    '<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>New API</title></head>'
+    '<body><div id="root"></div></body></html>'
+)
+_TOMCAT_404_HTML = (
+    '<!doctype html><html lang="en"><head><title>HTTP Status 404 – Not Found</title></head>'
+    "<body><h1>HTTP Status 404 – Not Found</h1></body></html>"
+)
 _MODAL_DESCRIPTION = "Waiting for window confirm"
 _RENDER_CACHE_SIZE = 1000
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -98,6 +141,7 @@ class _Reject(Exception):
         status: int = 200,
         na_description: str | None = None,
         properties: dict[str, Any] | None = None,
+        malformed: bool = False,
     ) -> None:
         super().__init__(description)
         self.code = code
@@ -105,6 +149,7 @@ class _Reject(Exception):
         self.status = status
         self.na_description = na_description
         self.properties = properties
+        self.malformed = malformed  # the body is not a JSON object: Spring refuses it before the controller
 
 
 def _dumps(data: Any) -> str:
@@ -156,6 +201,7 @@ class Simulator:
             r.add_get(f"{prefix}/task/{{id}}/fetch", self._fetch)
             r.add_get(f"{prefix}/task/{{id}}/image-seed", self._image_seed)
             r.add_get(f"{prefix}/task/list", self._task_list)
+            r.add_get(f"{prefix}/task/queue", self._task_queue)
         r.add_get("/images/{name}", self._image)
         r.add_get("/_sim/tasks", self._sim_tasks)
         r.add_get("/_sim/config", self._sim_get_config)
@@ -208,11 +254,17 @@ class Simulator:
         return task_json(self.tasks[task_id], self.config.dialect, self.public_base, _now_ms())
 
     def finish_now(self, task_id: str) -> None:
-        """Jump a task to its terminal state (SUCCESS, or FAILURE when created with a fail_reason)."""
+        """Jump a task to its terminal state: SUCCESS, or FAILURE when created with a fail_reason.
+
+        A task Midjourney never answers (a repeated upscale) can only end the way the proxy ends it:
+        FAILURE with the proxy's timeout reason.
+        """
         task = self.tasks[task_id]
         now = _now_ms()
         if task.phase(now).status in TERMINAL:
             return
+        if task.unanswered and task.fail_reason is None:
+            task.fail_reason = _PROXY_TIMEOUT
         if task.start_ms is None:  # still MODAL: confirm with the pre-filled prompt
             self._confirm_modal(task, task.modal_prefill or task.final_prompt, task.mask)
             task.start_ms = now
@@ -242,12 +294,55 @@ class Simulator:
         if fault is not None:
             status, content_type, body = fault
             return web.Response(status=status, body=body.encode(), headers={"Content-Type": content_type})
-        if not request.path.startswith("/images/") and not self._authorized(request):
+        if request.path.startswith("/images/"):
+            return await handler(request)
+        # A route the implementation lacks is answered by its web framework, before any auth check.
+        if not self._offered(request):
+            return self._missing_route(request)
+        if not self._authorized(request):
             return self._unauthorized()
         try:
             return await handler(request)
+        except web.HTTPNotFound:
+            return self._missing_route(request)
         except _Reject as rej:
-            return self._reject(rej)
+            return self._reject(rej, request)
+
+    def _offered(self, request: web.Request) -> bool:
+        """False when the matched route does not exist in the current dialect (unmatched paths pass)."""
+        resource = request.match_info.route.resource
+        if resource is None:
+            return True
+        canonical = resource.canonical
+        dialect = self.config.dialect
+        for root, _mode in PREFIXES:
+            if canonical.startswith(root + "/"):
+                if dialect == "nz" and root != "/mj":  # NZ has no speed-mode roots and no /v1
+                    return False
+                return canonical[len(root) + 1 :] not in _ABSENT_ROUTES[dialect]
+        return True
+
+    def _missing_route(self, request: web.Request) -> web.Response:
+        """What each implementation's web framework answers for a route it does not have."""
+        dialect, path = self.config.dialect, request.path
+        if dialect in ("nz", "plus"):
+            if dialect == "nz" and not path.startswith("/mj/"):
+                # Outside the servlet context path /mj: Tomcat's own error page, not Spring's JSON.
+                return web.Response(status=404, text=_TOMCAT_404_HTML, content_type="text/html")
+            return self._spring_error(404, "Not Found", path)
+        if dialect == "ta":
+            return web.Response(status=404)  # ASP.NET Core: empty body
+        if dialect == "na" and not path.startswith(("/v1", "/api", "/assets")):
+            return web.Response(text=_NA_INDEX_HTML, content_type="text/html", charset="utf-8")
+        message = f"Invalid URL ({request.method} {path})"
+        error = {"message": message, "type": "invalid_request_error", "param": "", "code": ""}
+        return self._json({"error": error}, status=404)
+
+    def _spring_error(self, status: int, error: str, path: str) -> web.Response:
+        """Spring Boot's default error body (BasicErrorController)."""
+        now = datetime.now(UTC)
+        timestamp = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+00:00"
+        return self._json({"timestamp": timestamp, "status": status, "error": error, "path": path}, status=status)
 
     def _authorized(self, request: web.Request) -> bool:
         key = self.config.api_key
@@ -280,15 +375,19 @@ class Simulator:
     def _json(self, data: Any, status: int = 200) -> web.Response:
         return web.json_response(data, status=status, dumps=_dumps)
 
-    def _reject(self, rej: _Reject) -> web.Response:
-        if self.config.dialect == "na":
-            return self._json(
-                {"description": rej.na_description or rej.description, "type": "upstream_error", "code": 4},
-                status=400,
-            )
+    def _reject(self, rej: _Reject, request: web.Request) -> web.Response:
+        dialect = self.config.dialect
+        if dialect == "na":
+            # new-api's own refusals: HTTP 400 and "<description> <result>", the result being empty
+            # (provider docs §3.2), hence the trailing space.
+            description = f"{rej.na_description or rej.description} "
+            return self._json({"description": description, "type": "upstream_error", "code": 4}, status=400)
+        if rej.malformed and dialect in ("nz", "plus"):
+            return self._spring_error(400, "Bad Request", request.path)
         body: dict[str, Any] = {"code": rej.code, "description": rej.description, "result": None}
         body["properties"] = rej.properties if rej.properties is not None else {}
-        return self._json(body, status=rej.status)
+        # NZ's controllers return every SubmitResultVO with HTTP 200, code 3 included.
+        return self._json(body, status=200 if dialect == "nz" else rej.status)
 
     def _submit_answer(
         self,
@@ -301,7 +400,7 @@ class Simulator:
     ) -> web.Response:
         dialect = self.config.dialect
         if dialect == "na" and (code == 22 or (code == 21 and not keep_modal)):
-            code = 1  # new-api rewrites these (mj-api.md §4)
+            code = 1  # new-api rewrites these (provider docs §4)
         if dialect == "uniapi" and isinstance(result, str) and result.isdigit():
             result = int(result)
         return self._json(
@@ -320,8 +419,34 @@ class Simulator:
         except (ValueError, UnicodeDecodeError):
             data = None
         if not isinstance(data, dict):
-            raise _Reject(4, "请求体不是合法的 JSON 对象", status=400, na_description="invalid_request")
+            raise _Reject(
+                4, "请求体不是合法的 JSON 对象", status=400, na_description="bind_request_body_failed", malformed=True
+            )
         return data
+
+    async def _submit_body(self, request: web.Request) -> dict[str, Any]:
+        """The body of a submit route; the /v1/mj root (seed S3) also requires a documented `model`."""
+        body = await self._body(request)
+        if request.path.startswith("/v1/mj/"):
+            model = body.get("model")
+            if not isinstance(model, str) or model not in _V1_MODELS:
+                raise _Reject(4, "model参数错误")
+        return body
+
+    def _bot_type(self, body: dict[str, Any]) -> str:
+        """The botType of a new job: required (seeds S1 and S3), MID_JOURNEY or NIJI_JOURNEY.
+
+        TA also takes "mj" and "niji", in any case.
+        """
+        value = body.get("botType")
+        if isinstance(value, str):
+            if self.config.dialect == "ta":
+                found = _TA_BOT_TYPES.get(value.strip().upper())
+                if found is not None:
+                    return found
+            elif value in _BOT_TYPES:
+                return value
+        raise _Reject(4, "botType参数错误")
 
     @staticmethod
     def _text(body: dict[str, Any], name: str) -> str:
@@ -364,9 +489,10 @@ class Simulator:
         """(prefix, mode, model) of this request."""
         for prefix, mode in PREFIXES:
             if request.path.startswith(prefix + "/"):
-                if mode == "V1":
-                    model = self._text(body, "model") or None
-                    return prefix, _V1_MODELS.get((model or "mj-fast").lower(), "FAST"), model
+                if mode == "V1":  # `model` was checked by _submit_body
+                    model = body.get("model")
+                    model = model if isinstance(model, str) else None
+                    return prefix, _V1_MODELS.get(model or ""), model
                 return prefix, mode, None
         return "/mj", None, None
 
@@ -396,18 +522,15 @@ class Simulator:
         modal: bool = False,
         fail_reason: str | None = None,
         state: str | None = None,
+        bot_type: str = "",
     ) -> SimTask:
+        """A new task; without a `bot_type` it keeps its parent's (actions name none)."""
         cfg = self.config
         prefix, mode, model = self._route(request, body)
         if mode is None and parent is not None:
             mode = parent.mode
-        bot_type = self._text(body, "botType").upper()
-        if bot_type in ("NIJI", "NIJI_JOURNEY"):
-            bot_type = "NIJI_JOURNEY"
-        elif parent is not None:
-            bot_type = parent.bot_type
-        else:
-            bot_type = "MID_JOURNEY"
+        if not bot_type:
+            bot_type = parent.bot_type if parent is not None else "MID_JOURNEY"
         now = int(_now_ms())
         u = str(uuid.uuid4())
         task = SimTask(
@@ -467,12 +590,13 @@ class Simulator:
     # ------------------------------------------------------------------ submit endpoints
 
     async def _imagine(self, request: web.Request) -> web.StreamResponse:
-        body = await self._body(request)
+        body = await self._submit_body(request)
+        bot_type = self._bot_type(body)
         prompt = self._text(body, "prompt")
         if not prompt:
-            raise _Reject(4, "prompt不能为空")
+            raise _Reject(4, "prompt不能为空", na_description="prompt_is_required")
         images = self._images(body, "base64Array")
-        if body.get("base64"):  # NZ's deprecated single image
+        if self.config.dialect == "nz" and body.get("base64"):  # NZ's deprecated single image; others ignore it
             single = parse_data_url(body["base64"])
             if single is None:
                 raise _Reject(4, "base64格式错误")
@@ -498,12 +622,13 @@ class Simulator:
             description=f"/imagine {full_prompt}",
             render=render,
             fail_reason=fail_reason,
+            bot_type=bot_type,
         )
         task.buttons = grid_buttons(task.message_hash)
         return self._accepted(task)
 
     async def _action(self, request: web.Request) -> web.StreamResponse:
-        body = await self._body(request)
+        body = await self._submit_body(request)
         return await self._do_action(request, body, self._text(body, "taskId"), self._text(body, "customId"))
 
     async def _do_action(
@@ -512,16 +637,17 @@ class Simulator:
         if not task_id:
             raise _Reject(4, "taskId不能为空")
         if not custom_id:
-            raise _Reject(4, "customId不能为空")
+            raise _Reject(4, "customId不能为空", na_description="custom_id_is_required")
         press = parse_press(custom_id)
         if self.config.dialect == "na" and not press.known_to_na:
-            raise _Reject(4, "未知的 Action 类型", na_description=f"unknown_action:{custom_id}")
+            raise _unknown_action(custom_id)
         parent = self._find(task_id)
         if parent.phase(_now_ms()).status != SUCCESS:
             raise _Reject(4, "关联任务状态错误", na_description="task_status_not_success")
         pressed = next((b for b in parent.buttons if b.get("customId") == custom_id), None)
-        if pressed is None or press.kind in ("bookmark", "unknown"):
-            raise _Reject(4, "未知的 Action 类型", na_description=f"unknown_action:{custom_id}")
+        if pressed is None:
+            raise _unknown_action(custom_id)
+        self._check_press_supported(press, custom_id)
         self._check_queue_full()
 
         if press.kind == "picreader_all":
@@ -564,6 +690,30 @@ class Simulator:
                 keep_modal=keep,
             )
         return self._accepted(child)
+
+    def _check_press_supported(self, press: Press, custom_id: str) -> None:
+        """Refuse the buttons this implementation cannot press (provider docs §8)."""
+        dialect = self.config.dialect
+        if press.kind in ("bookmark", "unknown") or (press.kind == "animate" and dialect != "ta"):
+            raise _unknown_action(custom_id)
+        if press.kind == "animate":
+            # Deliberate stand-in until video is simulated: answer like a TA account without video enabled.
+            raise _Reject(4, "视频功能未启用")
+        if press.kind == "picreader_all" and dialect == "plus":
+            raise _Reject(4, f"不支持的操作: {custom_id}")  # PLUS docs: "Imagine all" is not supported
+
+    def _cell_upscaled(self, parent: SimTask, cell: int) -> bool:
+        """Whether Midjourney already upscaled this cell of the grid: an earlier U that did not fail."""
+        now = _now_ms()
+        return any(
+            t.parent_id == parent.id and t.kind == UPSCALE and t.cell == cell and t.phase(now).status != FAILURE
+            for t in self.tasks.values()
+        )
+
+    def _solo_buttons(self, make: Callable[..., list[dict[str, Any]]], u: str) -> list[dict[str, Any]]:
+        """An upscaled image's buttons as this dialect's accounts show them: Animate on TA, ❤️ but on NZ."""
+        dialect = self.config.dialect
+        return make(u, animate=dialect == "ta", bookmark=dialect != "nz")
 
     def _grid_task(
         self,
@@ -617,6 +767,8 @@ class Simulator:
         kind = press.kind
         if kind in ("upsample", "upsample_hd"):
             assert spec is not None
+            # Midjourney refuses a second U on the same cell: the press is accepted and never answered.
+            repeated = kind == "upsample" and self._cell_upscaled(parent, press.index)
             if kind == "upsample":
                 render = spec.single(press.index)
                 long_side = max(16, parent.long_side // 2)
@@ -641,7 +793,9 @@ class Simulator:
                 parent=parent,
                 custom_id=custom_id,
             )
-            child.buttons = buttons_for(child.message_hash)
+            child.buttons = self._solo_buttons(buttons_for, child.message_hash)
+            if kind == "upsample":
+                child.cell, child.unanswered = press.index, repeated
             return child
         if kind == "picread_retry":
             return self._describe_task(
@@ -722,7 +876,7 @@ class Simulator:
         return child
 
     async def _modal(self, request: web.Request) -> web.StreamResponse:
-        body = await self._body(request)
+        body = await self._submit_body(request)
         task_id = self._text(body, "taskId")
         if not task_id:
             raise _Reject(4, "taskId不能为空")
@@ -771,11 +925,12 @@ class Simulator:
         task.render = replace(task.render, aspect=aspect, text=prompt, badge=badge, mask=mask)
 
     async def _blend(self, request: web.Request) -> web.StreamResponse:
-        body = await self._body(request)
+        body = await self._submit_body(request)
+        bot_type = self._bot_type(body)
         value = body.get("base64Array")
         images = [parse_data_url(v) for v in value] if isinstance(value, list) else []
         if not 2 <= len(images) <= 5:
-            raise _Reject(4, "base64List参数错误")
+            raise _Reject(4, "图片参数错误，2~5张图片" if self.config.dialect == "ta" else "base64List参数错误")
         valid = [img for img in images if img is not None]
         if len(valid) != len(images):
             raise _Reject(4, "base64格式错误")
@@ -800,15 +955,24 @@ class Simulator:
         final = f"{' '.join(urls)} --ar {aspect[0]}:{aspect[1]}"
         render = RenderSpec(tiles=tiles, aspect=aspect, text=f"blend of {len(valid)} images")
         task = self._new_task(
-            request, body, action="BLEND", na_action="BLEND", kind=GRID, prompt="", final_prompt=final, render=render
+            request,
+            body,
+            action="BLEND",
+            na_action="BLEND",
+            kind=GRID,
+            prompt="",
+            final_prompt=final,
+            render=render,
+            bot_type=bot_type,
         )
         task.description = f"/blend {task.id} {len(valid)}"
         task.buttons = grid_buttons(task.message_hash)
         return self._accepted(task)
 
     async def _describe(self, request: web.Request) -> web.StreamResponse:
-        body = await self._body(request)
-        link = self._text(body, "link")
+        body = await self._submit_body(request)
+        bot_type = self._bot_type(body)
+        link = self._text(body, "link") if self.config.dialect == "ta" else ""  # only TA takes a link
         blob: str | None = None
         if body.get("base64"):
             parsed = parse_data_url(body.get("base64"))
@@ -818,9 +982,11 @@ class Simulator:
             blob = self._store_blob("describe", *parsed)
         elif re.match(r"^https?://", link):
             self._check_queue_full()
-        else:
+        elif link:
             raise _Reject(4, "base64格式错误")
-        task = self._describe_task(request, body, blob, None if blob else link)
+        else:
+            raise _Reject(4, "base64不能为空")
+        task = self._describe_task(request, body, blob, None if blob else link, bot_type=bot_type)
         return self._accepted(task)
 
     def _describe_task(
@@ -832,6 +998,7 @@ class Simulator:
         *,
         parent: SimTask | None = None,
         custom_id: str = "",
+        bot_type: str = "",
     ) -> SimTask:
         data = self.blobs[blob][0] if blob is not None else b""
         rgb = average_colour(data) if data else None
@@ -849,17 +1016,19 @@ class Simulator:
             parent=parent,
             custom_id=custom_id,
             buttons=describe_buttons(),
+            bot_type=bot_type,
         )
         task.blob, task.external_url, task.result_text, task.dims = blob, link, text, size
         return task
 
     async def _shorten(self, request: web.Request) -> web.StreamResponse:
-        body = await self._body(request)
+        body = await self._submit_body(request)
+        bot_type = self._bot_type(body)
         prompt = self._text(body, "prompt")
         if not prompt:
             raise _Reject(4, "prompt不能为空")
         self._check_queue_full()
-        return self._accepted(self._shorten_task(request, body, prompt, details=False))
+        return self._accepted(self._shorten_task(request, body, prompt, details=False, bot_type=bot_type))
 
     def _shorten_task(
         self,
@@ -870,6 +1039,7 @@ class Simulator:
         details: bool,
         parent: SimTask | None = None,
         custom_id: str = "",
+        bot_type: str = "",
     ) -> SimTask:
         task = self._new_task(
             request,
@@ -882,13 +1052,14 @@ class Simulator:
             description=f"/shorten {prompt}",
             parent=parent,
             custom_id=custom_id,
+            bot_type=bot_type,
         )
         task.result_text = shorten_text(prompt, details)
         task.buttons = shorten_buttons(task.message_hash, details)
         return task
 
     async def _swap(self, request: web.Request) -> web.StreamResponse:
-        body = await self._body(request)
+        body = await self._submit_body(request)
         source, target = parse_data_url(body.get("sourceBase64")), parse_data_url(body.get("targetBase64"))
         if source is None or target is None:
             raise _Reject(
@@ -908,14 +1079,14 @@ class Simulator:
             final_prompt="",
             description="/swap",
             long_side=long_side,
+            bot_type="INSIGHT_FACE",
         )
-        task.bot_type = "INSIGHT_FACE"
         task.swap = (source[1], target[1])
         task.dims = (max(8, round(size[0] * scale)), max(8, round(size[1] * scale)))
         return self._accepted(task)
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
-        body = await self._body(request)
+        body = await self._submit_body(request)
         images = self._images(body, "base64Array")
         if not images:
             raise _Reject(4, "base64Array不能为空")
@@ -923,17 +1094,20 @@ class Simulator:
         return self._json({"code": 1, "description": "提交成功", "result": urls, "properties": {}})
 
     async def _change(self, request: web.Request) -> web.StreamResponse:
-        body = await self._body(request)
-        task_id = self._text(body, "taskId")
-        action = self._text(body, "action").upper()
-        index = body.get("index")
+        body = await self._submit_body(request)
+        task_id, action, index = self._text(body, "taskId"), self._text(body, "action"), body.get("index")
+        if task_id and self.config.dialect == "na":
+            _na_change_rules(action, index)
         return await self._legacy_change(request, body, task_id, action, index)
 
     async def _simple_change(self, request: web.Request) -> web.StreamResponse:
-        body = await self._body(request)
-        match = re.fullmatch(r"\s*(\d+)\s+(?:([UV])([1-4])|(R))\s*", self._text(body, "content"), re.IGNORECASE)
+        body = await self._submit_body(request)
+        content = self._text(body, "content")
+        if not content:
+            raise _Reject(4, "content参数错误", na_description="content_is_required")
+        match = re.fullmatch(r"(\d+) (?:([UV])([1-4])|(R))", content, re.IGNORECASE)
         if match is None:
-            raise _Reject(4, "content参数错误")
+            raise _Reject(4, "content参数错误", na_description="content_parse_failed")
         if match.group(4):
             return await self._legacy_change(request, body, match.group(1), "REROLL", 0)
         action = "UPSCALE" if match.group(2).upper() == "U" else "VARIATION"
@@ -942,13 +1116,19 @@ class Simulator:
     async def _legacy_change(
         self, request: web.Request, body: dict[str, Any], task_id: str, action: str, index: object
     ) -> web.StreamResponse:
+        """U/V/R on a grid, NZ style (provider docs §5.9), pressed as the matching grid button."""
         if not task_id:
             raise _Reject(4, "taskId不能为空")
-        if action not in ("UPSCALE", "VARIATION", "REROLL"):
+        if action not in _CHANGE_ACTIONS:
             raise _Reject(4, "action参数错误")
-        if action != "REROLL" and (not isinstance(index, int) or isinstance(index, bool) or not 1 <= index <= 4):
+        if action != "REROLL" and not _is_cell(index):
             raise _Reject(4, "index参数错误")
-        u = self._find(task_id).message_hash
+        parent = self._find(task_id)
+        if parent.phase(_now_ms()).status != SUCCESS:
+            raise _Reject(4, "关联任务状态错误", na_description="task_status_not_success")
+        if parent.action not in _CHANGEABLE_PARENTS:
+            raise _Reject(4, "关联任务不允许执行变化")
+        u = parent.message_hash
         if action == "UPSCALE":
             custom_id, label = f"MJ::JOB::upsample::{index}::{u}", f"U{index}"
         elif action == "VARIATION":
@@ -989,6 +1169,13 @@ class Simulator:
         newest = sorted(self.tasks.values(), key=lambda t: (t.submit_ms, t.id), reverse=True)[:100]
         return self._json([task_json(t, self.config.dialect, self.public_base, now) for t in newest])
 
+    async def _task_queue(self, request: web.Request) -> web.StreamResponse:
+        """The tasks waiting in the proxy's own queue (not yet started), oldest first."""
+        now = _now_ms()
+        waiting = [t for t in self.tasks.values() if t.phase(now).status == NOT_START]
+        waiting.sort(key=lambda t: (t.submit_ms, t.id))
+        return self._json([task_json(t, self.config.dialect, self.public_base, now) for t in waiting])
+
     async def _image_seed(self, request: web.Request) -> web.StreamResponse:
         task = self._find(request.match_info["id"])
         if task.phase(_now_ms()).status != SUCCESS:
@@ -998,7 +1185,14 @@ class Simulator:
     async def _cancel(self, request: web.Request) -> web.StreamResponse:
         task = self._find(request.match_info["id"])
         now = _now_ms()
-        if task.phase(now).status not in TERMINAL:
+        if task.phase(now).status in TERMINAL:
+            return web.Response(status=200)
+        if self.config.dialect == "ta":  # TA writes FAILURE `取消任务`, not CANCEL (provider docs §5.11)
+            task.fail_reason = "取消任务"
+            if task.start_ms is None:  # a MODAL task
+                task.start_ms = now
+            task.forced_ms = now
+        else:
             task.cancelled_ms = now
         return web.Response(status=200)
 
@@ -1048,7 +1242,13 @@ class Simulator:
         out = []
         for task in sorted(self.tasks.values(), key=lambda t: (t.submit_ms, t.id), reverse=True):
             item = task_json(task, self.config.dialect, self.public_base, now)
-            item["_sim"] = {"mode": task.mode, "prefix": task.prefix, "model": task.model, "kind": task.kind}
+            item["_sim"] = {
+                "mode": task.mode,
+                "prefix": task.prefix,
+                "model": task.model,
+                "kind": task.kind,
+                "unanswered": task.unanswered,
+            }
             out.append(item)
         return self._json(out)
 
@@ -1087,6 +1287,22 @@ def _strip_keycap(text: str) -> str:
         if text.startswith(keycap(n)):
             return text[len(keycap(n)) :].strip()
     return text
+
+
+def _unknown_action(custom_id: str) -> _Reject:
+    return _Reject(4, "未知的 Action 类型", na_description=f"unknown_action:{custom_id}")
+
+
+def _is_cell(index: object) -> bool:
+    return isinstance(index, int) and not isinstance(index, bool) and 1 <= index <= 4
+
+
+def _na_change_rules(action: str, index: object) -> None:
+    """new-api's own checks on /submit/change: an action, and an index ≠ 0 even for REROLL (Dooy PR #209)."""
+    if not action:
+        raise _Reject(4, "action参数错误", na_description="action_is_required")
+    if isinstance(index, bool) or not isinstance(index, int) or index <= 0:
+        raise _Reject(4, "index参数错误", na_description="index_is_required")
 
 
 def _change_description(parent_id: str, press: Press) -> str:

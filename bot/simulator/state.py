@@ -162,7 +162,7 @@ def _split_params(prompt: str) -> tuple[str, str]:
 
 
 def shorten_text(prompt: str, details: bool) -> str:
-    """The `/shorten` embed as PLUS/TA expose it in finalPrompt (mj-api.md §9.2)."""
+    """The `/shorten` embed as PLUS/TA expose it in finalPrompt (provider docs §9.2)."""
     body, params = _split_params(prompt)
     words = [w.strip(",.;:") for w in body.split()]
     words = [w for w in words if w]
@@ -247,9 +247,24 @@ def _vary_buttons(u: str) -> list[dict[str, Any]]:
     ]
 
 
-def upscale_buttons(u: str) -> list[dict[str, Any]]:
-    subtle, creative = _hd_ids(u)
+def _animate_buttons(u: str) -> list[dict[str, Any]]:
     return [
+        button(f"MJ::JOB::animate_high::1::{u}::SOLO", "Animate (High motion)", "🎞️"),
+        button(f"MJ::JOB::animate_low::1::{u}::SOLO", "Animate (Low motion)", "🎞️"),
+    ]
+
+
+def _bookmark_button(u: str) -> dict[str, Any]:
+    return button(f"MJ::BOOKMARK::{u}", "", "❤️")
+
+
+def upscale_buttons(u: str, *, animate: bool = False, bookmark: bool = True) -> list[dict[str, Any]]:
+    """An upscaled image's buttons in Midjourney's v7 order (provider docs §8 notes).
+
+    `animate`: the account has video (Animate High/Low after the pans); `bookmark`: the ❤️ button last.
+    """
+    subtle, creative = _hd_ids(u)
+    out = [
         button(subtle, "Upscale (Subtle)", "upscale_1"),
         button(creative, "Upscale (Creative)", "upscale_1"),
         *_vary_buttons(u),
@@ -261,18 +276,27 @@ def upscale_buttons(u: str) -> list[dict[str, Any]]:
         button(f"MJ::JOB::pan_right::1::{u}::SOLO", "", "➡️"),
         button(f"MJ::JOB::pan_up::1::{u}::SOLO", "", "⬆️"),
         button(f"MJ::JOB::pan_down::1::{u}::SOLO", "", "⬇️"),
-        button(f"MJ::BOOKMARK::{u}", "", "❤️"),
     ]
+    if animate:
+        out.extend(_animate_buttons(u))
+    if bookmark:
+        out.append(_bookmark_button(u))
+    return out
 
 
-def hd_buttons(u: str) -> list[dict[str, Any]]:
+def hd_buttons(u: str, *, animate: bool = False, bookmark: bool = True) -> list[dict[str, Any]]:
+    """After an HD upscale: Redo Upscale, Vary, Animate and ❤️ (provider docs §8 notes)."""
     subtle, creative = _hd_ids(u)
-    return [
+    out = [
         button(subtle, "Redo Upscale (Subtle)", "upscale_1"),
         button(creative, "Redo Upscale (Creative)", "upscale_1"),
         *_vary_buttons(u),
-        button(f"MJ::BOOKMARK::{u}", "", "❤️"),
     ]
+    if animate:
+        out.extend(_animate_buttons(u))
+    if bookmark:
+        out.append(_bookmark_button(u))
+    return out
 
 
 def describe_buttons() -> list[dict[str, Any]]:
@@ -297,7 +321,7 @@ class Press:
     index: int = 0
     detail: str = ""
 
-    # Presses the new-api relay knows how to forward (mj-api.md §7); it rejects the others.
+    # Presses the new-api relay knows how to forward (provider docs §7); it rejects the others.
     @property
     def known_to_na(self) -> bool:
         return self.kind in {
@@ -332,6 +356,7 @@ _PRESSES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^MJ::Outpaint::(50|75|100)::1::[\w-]+::SOLO$"), "outpaint"),
     (re.compile(r"^MJ::CustomZoom::(?:1::)?[\w-]+$"), "custom_zoom"),
     (re.compile(r"^MJ::JOB::pan_(left|right|up|down)::1::[\w-]+::SOLO$"), "pan"),
+    (re.compile(r"^MJ::JOB::animate_(high|low)::1::[\w-]+::SOLO$"), "animate"),
     (re.compile(r"^MJ::BOOKMARK::[\w-]+$"), "bookmark"),
     (re.compile(r"^MJ::Job::PicReader::all$"), "picreader_all"),
     (re.compile(r"^MJ::Job::PicReader::([1-4])$"), "picreader"),
@@ -397,6 +422,7 @@ class SimTask:
     swap: tuple[bytes, bytes] | None = None
     result_text: str = ""  # describe / shorten text (finalPrompt at SUCCESS)
     pan: str | None = None
+    cell: int | None = None  # UPSCALE: the grid cell (1..4) this task upscaled
     # lifecycle (snapshotted from the config at creation so changing it does not rewrite history)
     queued: bool = False
     queue_s: float = 1.0
@@ -405,6 +431,7 @@ class SimTask:
     steps: tuple[int, ...] = (0, 15, 31, 46, 62, 78, 93)
     previews: bool = True
     never_finish: bool = False
+    unanswered: bool = False  # Midjourney never reacts (a repeated upscale): SUBMITTED until finished by force
     fail_reason: str | None = None
     start_ms: float | None = None  # None while MODAL (waiting for /submit/modal)
     forced_ms: float | None = None
@@ -427,7 +454,7 @@ class SimTask:
         q = self.queue_s * 1000.0 if self.queued else 0.0
         s = self.submitted_s * 1000.0
         r = self.render_s * 1000.0
-        natural_end = math.inf if self.never_finish else start + q + s + r
+        natural_end = math.inf if (self.never_finish or self.unanswered) else start + q + s + r
         end = natural_end
         if self.forced_ms is not None and self.forced_ms < end:
             end = self.forced_ms
@@ -440,7 +467,7 @@ class SimTask:
         elapsed = now_ms - start
         if elapsed < q:
             return Phase(NOT_START, 0, None, None)
-        if elapsed < q + s:
+        if elapsed < q + s or self.unanswered:
             return Phase(SUBMITTED, 0, int(start + q), None)
         steps = self.steps or (0,)
         index = len(steps) - 1 if r <= 0 else min(int((elapsed - q - s) / r * len(steps)), len(steps) - 1)
@@ -605,6 +632,8 @@ def task_json(task: SimTask, dialect: str, base: str, now_ms: float) -> dict[str
         "properties": properties,
         "buttons": buttons,
     }
+    if dialect == "nz":
+        del out["buttons"]  # novicezk's open-source Task has no buttons (provider docs §6.1)
     dims = task.image_dims
     if dialect == "plus" and done and dims is not None:
         out["imageWidth"], out["imageHeight"] = dims
