@@ -22,9 +22,13 @@ hung up is not recorded), ``calls_to(*methods)`` (no argument: everything but ge
 ``failed_calls()``, ``answers()``, ``messages(chat)`` / ``bot_messages(chat)`` (deleted messages are left
 out unless ``include_deleted=True``; ``message(chat, id)`` always finds them, with ``deleted=True``),
 ``last_bot_message(chat)``, ``downloads``, ``pending_updates()``, ``active_polls``, ``commands()``,
-``dump()``, ``server_errors`` (exceptions inside the fake itself; answered with HTTP 500).
+``dump()``, ``server_errors`` (exceptions inside the fake itself; answered with HTTP 500),
+``flood_errors()`` (429s from flood control), ``topics(chat)``, ``webhook_attempts`` / ``webhook_updates()`` /
+``webhook_info()``.
 Scenario helpers: ``fail_next``, ``set_admins``, ``set_blocked``, ``expire_callback_query``,
-``send_photo`` / ``send_document`` (user uploads, downloadable through getFile).
+``send_photo`` / ``send_document`` (user uploads, downloadable through getFile), ``create_topic`` (forums:
+``group_chat(forum=True)``), ``set_permissions`` (the bot as a restricted member), ``flood_control``
+(switchable Telegram-like 429s; measured on ``fake.clock``), ``migrate_to_supergroup``.
 
 Behaviour that mirrors the real Bot API (so that bugs in the bot surface here):
 
@@ -44,6 +48,21 @@ Behaviour that mirrors the real Bot API (so that bugs in the bot surface here):
   are UTF-16 code units.
 * Editing without ``reply_markup`` removes the inline keyboard (real Telegram behaviour).
 * A 1-item ``sendMediaGroup`` is accepted (the real server accepts it too; only 0 and >10 fail).
+  Photos and videos mix in an album; documents only group with documents.
+* Forums: a topic is the thread of its ``forum_topic_created`` service message (topic id = that message's
+  id; message 1 of a forum is reserved, it is the General topic's id). Topic messages carry
+  ``message_thread_id`` + ``is_topic_message`` and, unless they reply to something else, ``reply_to_message``
+  = the topic's creation message (a real quirk). General-topic messages have no thread id. A reply sent
+  without ``message_thread_id`` lands in the replied message's topic. ``message_thread_id`` must name an
+  existing topic of a forum (1 = General fails too, as on Telegram), for every sending method.
+* Webhooks (setWebhook): updates are POSTed as JSON to the url, one at a time in order, with
+  ``X-Telegram-Bot-Api-Secret-Token`` when a secret was set; non-2xx answers are retried
+  (``webhook_max_attempts`` tries, ``webhook_backoff`` doubling, or the answer's Retry-After), then the update
+  is dropped; getWebhookInfo shows ``last_error_date`` / ``last_error_message`` (``Wrong response from the
+  webhook: 500 Internal Server Error``, ``Connection refused``, ``Read timeout expired``). HTTP urls are
+  allowed like on a local Bot API server (``allow_http_webhooks = False`` demands HTTPS like the cloud).
+  deleteWebhook returns to getUpdates (pending updates kept unless ``drop_pending_updates``).
+* A migrated basic group answers every method with ``parameters.migrate_to_chat_id`` (PTB: ChatMigrated).
 
 Error wordings (all HTTP 400 unless noted):
 
@@ -92,13 +111,30 @@ document mixed into a photo album       ``Bad Request: document can't be mixed w
 user blocked the bot (set_blocked)      403 ``Forbidden: bot was blocked by the user``
 two concurrent getUpdates               409 ``Conflict: terminated by other getUpdates request; make sure
                                         that only one bot instance is running`` (to the older request)
+getUpdates waiting when setWebhook      409 ``Conflict: terminated by setWebhook request``
+getUpdates while a webhook is set       409 ``Conflict: can't use getUpdates method while webhook is
+                                        active; use deleteWebhook to delete the webhook first``
+setWebhook url not http(s)              ``Bad Request: bad webhook: An HTTPS URL must be provided for
+                                        webhook``
+bad setWebhook secret_token             ``Bad Request: secret token contains unallowed characters``
+unknown/General/non-forum thread id     ``Bad Request: message thread not found``
+createForumTopic outside a forum        ``Bad Request: the chat is not a forum``
+restricted bot (set_permissions)        ``Bad Request: not enough rights to send text messages to the
+                                        chat`` (likewise ``photos`` / ``documents`` / ``videos``)
+old id of a migrated group              ``Bad Request: group chat was upgraded to a supergroup chat``,
+                                        ``parameters.migrate_to_chat_id``
+over a flood budget (flood_control)     429 ``Too Many Requests: retry after N``, ``parameters.retry_after``
+file_id of another type                 ``Bad Request: can't use file of type Photo as Video`` (etc.)
 ======================================  ===============================================================
 
-Not emulated: flood control (use :meth:`FakeTelegram.fail_next` with ``error_code=429``), group privacy
-mode (the bot receives every group message), auto-detected entities (URLs, mentions) in bot messages,
-photo re-compression (the largest PhotoSize keeps the uploaded bytes and dimensions), videos/audio,
-inline mode, payments. Everything runs on the test's event loop; the user-action helpers are plain
-synchronous methods and must be called from that loop.
+Not emulated: group privacy mode (the bot receives every group message), auto-detected entities (URLs,
+mentions) in bot messages, photo re-compression (the largest PhotoSize keeps the uploaded bytes and
+dimensions), video probing (width/height/duration are what the sender passed, 0 if omitted), audio/voice/
+animations, webhook replies (a method in the webhook's answer body), ``allowed_updates`` filtering, topic
+management rights, inline mode, payments. Flood control is off unless :meth:`FakeTelegram.flood_control`
+is called (:meth:`FakeTelegram.fail_next` with ``error_code=429`` injects single 429s). Everything runs on
+the test's event loop; the user-action helpers are plain synchronous methods and must be called from that
+loop.
 """
 
 from __future__ import annotations
@@ -110,13 +146,16 @@ import io
 import itertools
 import json
 import logging
+import math
 import mimetypes
 import re
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, overload
 
+import aiohttp
 from aiohttp import BodyPartReader, web
 from PIL import Image
 
@@ -129,6 +168,9 @@ __all__ = [
     "Photo",
     "Snapshot",
     "StoredFile",
+    "Topic",
+    "Video",
+    "WebhookAttempt",
 ]
 
 log = logging.getLogger(__name__)
@@ -149,6 +191,9 @@ MAX_DOWNLOAD = 20_000_000
 MAX_PHOTO_SIDES_SUM = 10000
 MAX_PHOTO_RATIO = 20
 MAX_MEDIA_GROUP = 10
+MAX_WEBHOOK_SECRET = 256
+MAX_WEBHOOK_RETRY_AFTER = 3600  # the Bot API server clamps a webhook's Retry-After to an hour
+DEFAULT_TOPIC_ICON_COLOR = 0x6FB9F0  # 7322096, the blue Telegram picks when icon_color is omitted
 
 # ------------------------------------------------------------------------------------ error wordings
 ERR_UNAUTHORIZED = "Unauthorized"
@@ -206,6 +251,39 @@ ERR_CONFLICT_POLL = "Conflict: terminated by other getUpdates request; make sure
 ERR_CONFLICT_WEBHOOK = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
+ERR_CONFLICT_SET_WEBHOOK = "Conflict: terminated by setWebhook request"
+ERR_BAD_WEBHOOK_URL = "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+ERR_SECRET_TOKEN = "Bad Request: secret token contains unallowed characters"
+ERR_SECRET_TOKEN_TOO_LONG = "Bad Request: secret token is too long"  # wording not verified
+ERR_THREAD_NOT_FOUND = "Bad Request: message thread not found"
+ERR_NOT_A_FORUM = "Bad Request: the chat is not a forum"
+ERR_MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
+ERR_NO_RIGHTS = {
+    "text": "Bad Request: not enough rights to send text messages to the chat",
+    "photo": "Bad Request: not enough rights to send photos to the chat",
+    "document": "Bad Request: not enough rights to send documents to the chat",
+    "video": "Bad Request: not enough rights to send videos to the chat",
+}
+ERR_TOO_MANY_REQUESTS = "Too Many Requests: retry after {}"
+
+# Methods that flood control counts (see FakeTelegram.flood_control); reads are never limited.
+FLOOD_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendVideo",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageMedia",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+        "deleteMessages",
+    }
+)
 
 CHAT_ACTIONS = frozenset(
     {
@@ -257,6 +335,8 @@ _STRING_PARAMS = frozenset(
         "custom_title",
         "query",
         "certificate",
+        "cover",
+        "icon_custom_emoji_id",
     }
 )
 
@@ -948,7 +1028,7 @@ class StoredFile:
 
     file_id: str
     file_unique_id: str
-    kind: str  # "photo" | "document"
+    kind: str  # "photo" | "document" | "video" | "thumbnail"
     file_path: str
     data: builtins.bytes
     width: int = 0
@@ -1049,6 +1129,98 @@ class Document:
         return d
 
 
+@dataclass(frozen=True)
+class Video:
+    """A video as sent: the uploaded bytes plus the metadata the sender gave (Telegram would probe the file)."""
+
+    stored: StoredFile
+    width: int = 0
+    height: int = 0
+    duration: int = 0
+    supports_streaming: bool = False  # kept for assertions; not part of Telegram's Video object
+    thumbnail: StoredFile | None = None
+
+    @property
+    def file_id(self) -> str:
+        return self.stored.file_id
+
+    @property
+    def file_unique_id(self) -> str:
+        return self.stored.file_unique_id
+
+    @property
+    def file_name(self) -> str | None:
+        return self.stored.file_name
+
+    @property
+    def mime_type(self) -> str | None:
+        return self.stored.mime_type
+
+    @property
+    def size(self) -> int:
+        return self.stored.size
+
+    @property
+    def bytes(self) -> builtins.bytes:
+        return self.stored.data
+
+    def to_json(self) -> JSONDict:
+        d: JSONDict = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "width": self.width,
+            "height": self.height,
+            "duration": self.duration,
+            "file_size": self.size,
+        }
+        if self.file_name is not None:
+            d["file_name"] = self.file_name
+        if self.mime_type is not None:
+            d["mime_type"] = self.mime_type
+        if self.thumbnail is not None:
+            thumb = self.thumbnail
+            d["thumbnail"] = {
+                "file_id": thumb.file_id,
+                "file_unique_id": thumb.file_unique_id,
+                "file_size": thumb.size,
+                "width": thumb.width,
+                "height": thumb.height,
+            }
+        return d
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A forum topic. Its id is the id of the ``forum_topic_created`` service message that opened it."""
+
+    message_thread_id: int
+    name: str
+    icon_color: int = DEFAULT_TOPIC_ICON_COLOR
+    icon_custom_emoji_id: str | None = None
+
+    def to_json(self) -> JSONDict:
+        d: JSONDict = {"message_thread_id": self.message_thread_id, "name": self.name, "icon_color": self.icon_color}
+        if self.icon_custom_emoji_id:
+            d["icon_custom_emoji_id"] = self.icon_custom_emoji_id
+        return d
+
+
+@dataclass(frozen=True)
+class WebhookAttempt:
+    """One POST of an update to the bot's webhook."""
+
+    update: JSONDict
+    attempt: int  # 1 for the first try of this update, 2 for the first retry, ...
+    status: int | None  # HTTP status of the answer; None when there was no answer (refused, timeout)
+    error: str | None  # what getWebhookInfo.last_error_message then says; None on a 2xx answer
+    headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
 @dataclass
 class Chat:
     id: int
@@ -1076,7 +1248,7 @@ class Snapshot:
     """State of a message right after a send or an edit."""
 
     action: str  # "send" | "edit"
-    kind: str  # "text" | "caption" | "media" | "markup"
+    kind: str  # "text" | "caption" | "media" | "markup" | "service"
     text: str | None  # parsed (plain) text
     caption: str | None  # parsed (plain) caption
     photo_changed: bool  # photo bytes differ from the previous snapshot (True on a photo send)
@@ -1103,6 +1275,8 @@ class Message:
     caption_entities: list[JSONDict] = field(default_factory=list)
     photo: Photo | None = None
     document: Document | None = None
+    video: Video | None = None
+    service: JSONDict | None = None  # service-message fields, e.g. {"migrate_to_chat_id": ...}
     reply_markup: list[list[JSONDict]] | None = None  # inline keyboard rows
     other_markup: JSONDict | None = None  # reply keyboard / remove / force_reply (not shown in JSON)
     reply_to_message_id: int | None = None
@@ -1123,7 +1297,21 @@ class Message:
 
     @property
     def is_media(self) -> bool:
-        return self.photo is not None or self.document is not None
+        return self.media_kind is not None
+
+    @property
+    def media_kind(self) -> str | None:
+        """ "photo", "document", "video" or None."""
+        if self.photo is not None:
+            return "photo"
+        if self.document is not None:
+            return "document"
+        return "video" if self.video is not None else None
+
+    @property
+    def media_file_unique_id(self) -> str | None:
+        media = self.photo or self.document or self.video
+        return media.file_unique_id if media is not None else None
 
     @property
     def buttons(self) -> list[JSONDict]:
@@ -1149,9 +1337,6 @@ class Message:
         return any(button.get("text") == text for button in self.buttons)
 
     def _snapshot(self, action: str, kind: str, photo_changed: bool) -> None:
-        media = self.photo.file_unique_id if self.photo else None
-        if media is None and self.document is not None:
-            media = self.document.file_unique_id
         self.history.append(
             Snapshot(
                 action=action,
@@ -1159,7 +1344,7 @@ class Message:
                 text=self.parsed_text,
                 caption=self.parsed_caption,
                 photo_changed=photo_changed,
-                media_file_unique_id=media,
+                media_file_unique_id=self.media_file_unique_id,
                 button_rows=self.button_rows,
                 at=time.monotonic(),
             )
@@ -1167,11 +1352,15 @@ class Message:
 
     def describe(self) -> str:
         who = "bot" if self.from_bot else str(self.from_user.get("first_name", "user"))
-        kind = "photo " if self.photo else "document " if self.document else ""
+        kind = f"{self.media_kind} " if self.media_kind else ""
         text = self.plain_text
         if len(text) > 120:
             text = text[:117] + "..."
         parts = [f"[{self.message_id}] {who}: {kind}{text!r}"]
+        if self.service:
+            parts.append(f"service={json.dumps(self.service, ensure_ascii=False)}")
+        if self.message_thread_id is not None:
+            parts.append(f"thread={self.message_thread_id}")
         if self.reply_markup:
             parts.append(f"buttons={self.button_rows}")
         if self.edits:
@@ -1229,6 +1418,111 @@ class _Query:
     message_id: int
     answered: bool = False
     expired: bool = False
+
+
+@dataclass(frozen=True)
+class _Media:
+    """Exactly one of a photo, a document or a video, resolved from a request."""
+
+    photo: Photo | None = None
+    document: Document | None = None
+    video: Video | None = None
+
+    @property
+    def kind(self) -> str:
+        return "photo" if self.photo else "document" if self.document else "video"
+
+    @property
+    def bytes(self) -> builtins.bytes:
+        media = self.photo or self.document or self.video
+        return media.bytes if media is not None else b""
+
+    def apply(self, msg: Message) -> None:
+        msg.photo, msg.document, msg.video = self.photo, self.document, self.video
+
+    @classmethod
+    def of(cls, msg: Message) -> _Media:
+        return cls(msg.photo, msg.document, msg.video)
+
+
+def _whole_seconds(seconds: float) -> int:
+    """Telegram's retry_after: whole seconds, rounded up, at least 1."""
+    return max(1, math.ceil(seconds - 1e-9))
+
+
+class _Window:
+    """Sliding-window log: at most ``limit`` hits in any ``span`` seconds (O(1) amortised per hit)."""
+
+    __slots__ = ("hits", "limit", "span")
+
+    def __init__(self, limit: int, span: float) -> None:
+        self.limit = limit
+        self.span = span
+        self.hits: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        """Seconds until one more hit fits (0 if it fits now)."""
+        hits = self.hits
+        while hits and hits[0] <= now - self.span:
+            hits.popleft()
+        return 0.0 if len(hits) < self.limit else hits[0] + self.span - now
+
+
+@dataclass(frozen=True)
+class _FloodLimits:
+    per_chat_per_second: float
+    private_burst: int
+    group_burst: int
+    per_group_per_minute: int
+    global_per_second: int
+
+
+class _FloodControl:
+    """Per-chat, per-group and global budgets plus the penalty that follows a 429."""
+
+    def __init__(self, limits: _FloodLimits) -> None:
+        self.limits = limits
+        self._chat_windows: dict[int, _Window] = {}
+        self._group_windows: dict[int, _Window] = {}
+        self._global = _Window(limits.global_per_second, 1.0)
+        self._penalties: dict[int, float] = {}  # chat id -> monotonic time when its 429 penalty ends
+        self._global_penalty = 0.0
+
+    def _chat_window(self, chat_id: int) -> _Window:
+        window = self._chat_windows.get(chat_id)
+        if window is None:
+            burst = self.limits.private_burst if chat_id > 0 else self.limits.group_burst
+            window = self._chat_windows[chat_id] = _Window(burst, burst / self.limits.per_chat_per_second)
+        return window
+
+    def _group_window(self, chat_id: int) -> _Window:
+        window = self._group_windows.get(chat_id)
+        if window is None:
+            window = self._group_windows[chat_id] = _Window(self.limits.per_group_per_minute, 60.0)
+        return window
+
+    def admit(self, chat_id: int, now: float) -> int | None:
+        """None if the request may go ahead (it is then counted), else ``retry_after`` in whole seconds."""
+        penalty = max(self._global_penalty, self._penalties.get(chat_id, 0.0))
+        if penalty > now:
+            return _whole_seconds(penalty - now)
+        windows = [self._chat_window(chat_id)]
+        if chat_id < 0:
+            windows.append(self._group_window(chat_id))
+        chat_wait = max(window.wait(now) for window in windows)
+        global_wait = self._global.wait(now)
+        if chat_wait <= 0 and global_wait <= 0:
+            for window in (*windows, self._global):
+                window.hits.append(now)
+            self._penalties.pop(chat_id, None)
+            return None
+        if chat_wait >= global_wait:
+            retry_after = _whole_seconds(chat_wait)
+            self._penalties[chat_id] = now + retry_after
+        else:
+            retry_after = _whole_seconds(global_wait)
+            self._global_penalty = now + retry_after
+        return retry_after
 
 
 class _Request:
@@ -1312,14 +1606,36 @@ class FakeTelegram:
         self._queries: dict[str, _Query] = {}
         self._answers: dict[str, JSONDict] = {}
         self._commands: dict[str, list[JSONDict]] = {}
-        self._webhook_url = ""
         self._injected: dict[str, list[ApiError]] = {}
+        self._videos: dict[str, Video] = {}  # file_id -> Video
+        self._topics: dict[int, dict[int, Topic]] = {}  # chat id -> message_thread_id -> topic
+        self._rights: dict[int, dict[str, bool]] = {}  # chat id -> {"text"/"photo"/...: allowed} (bot restricted)
+        self._migrated: dict[int, int] = {}  # old basic group id -> new supergroup id
+
+        # flood control (off by default); ``clock`` is what its windows measure, replaceable in tests
+        self.clock: Callable[[], float] = time.monotonic
+        self._flood: _FloodControl | None = None
+
+        # webhooks: deliveries are recorded in ``webhook_attempts``; the knobs below are plain attributes
+        self.webhook_attempts: list[WebhookAttempt] = []
+        self.webhook_max_attempts = 4  # tries per update before it is dropped (Telegram: "a reasonable amount")
+        self.webhook_backoff = 0.05  # seconds before the first retry, doubled each time
+        self.webhook_timeout = 10.0  # seconds to wait for the webhook's answer
+        self.allow_http_webhooks = True  # like a local Bot API server; Telegram's cloud demands HTTPS
+        self._webhook_url = ""
+        self._webhook_secret: str | None = None
+        self._webhook_max_connections = 40
+        self._webhook_allowed_updates: list[str] | None = None
+        self._webhook_last_error: tuple[int, str] | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._webhook_session: aiohttp.ClientSession | None = None
 
         self._updates: list[JSONDict] = []
         self._update_ids = itertools.count(1)
         self._counter = itertools.count(1)
         self._update_event: asyncio.Event | None = None
         self._poll_generation = 0
+        self._poll_end_reason = ERR_CONFLICT_POLL  # why the latest generation bump ended an older poll
         self._active_polls = 0
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -1345,6 +1661,7 @@ class FakeTelegram:
             "sendMessage": self._send_message,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
+            "sendVideo": self._send_video,
             "sendMediaGroup": self._send_media_group,
             "sendChatAction": self._send_chat_action,
             "copyMessage": self._copy_message,
@@ -1361,6 +1678,7 @@ class FakeTelegram:
             "getChatMember": self._get_chat_member,
             "getChatAdministrators": self._get_chat_administrators,
             "getChatMemberCount": self._get_chat_member_count,
+            "createForumTopic": self._create_forum_topic,
         }.items():
             self._methods[name.lower()] = (name, handler)
 
@@ -1403,6 +1721,7 @@ class FakeTelegram:
         """Release long polls at once and shut the server down (idempotent)."""
         self._closing = True
         self._wake()
+        await self._stop_webhook_delivery()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -1444,11 +1763,15 @@ class FakeTelegram:
     ) -> Chat:
         if kind not in ("group", "supergroup", "channel"):
             raise ValueError(f"unknown chat kind {kind!r}")
+        if forum and kind != "supergroup":
+            raise ValueError("only supergroups can be forums (enabling topics turns a group into a supergroup)")
         existing = self._chats.get(chat_id)
         if existing is not None:
             return existing
         chat = Chat(id=chat_id, type=kind, title=title, is_forum=forum)
         self._add_chat(chat)
+        if forum:  # message 1 opened the chat and is the General topic's id, so topics never get it
+            self._next_message_id[chat.id] = 2
         return chat
 
     def _add_chat(self, chat: Chat) -> None:
@@ -1468,6 +1791,118 @@ class FakeTelegram:
             self._blocked.add(chat.id)
         else:
             self._blocked.discard(chat.id)
+
+    def set_permissions(
+        self,
+        chat: Chat,
+        *,
+        can_send_messages: bool = True,
+        can_send_photos: bool = True,
+        can_send_documents: bool = True,
+        can_send_videos: bool = True,
+    ) -> None:
+        """Restrict the bot in this group (all True lifts the restriction).
+
+        Sends of a forbidden kind fail like on Telegram (``Bad Request: not enough rights to send photos to the
+        chat`` etc.): text for sendMessage, the content's kind for sendPhoto/sendDocument/sendVideo, every album
+        item, copyMessage/forwardMessage and the new media of editMessageMedia. Edits of text, captions and
+        keyboards stay allowed; sendChatAction is not checked. getChatMember reports the bot as ``restricted``.
+        An administrator is never restricted, so these rights do not apply while the bot is in ``set_admins``.
+        """
+        chat = self._check_chat(chat)
+        if chat.type == "private":
+            raise ValueError("private chats have no member permissions")
+        rights = {
+            "text": can_send_messages,
+            "photo": can_send_photos,
+            "document": can_send_documents,
+            "video": can_send_videos,
+        }
+        if all(rights.values()):
+            self._rights.pop(chat.id, None)
+        else:
+            self._rights[chat.id] = rights
+
+    def create_topic(
+        self,
+        chat: Chat,
+        name: str,
+        *,
+        user: JSONDict | None = None,
+        icon_color: int = DEFAULT_TOPIC_ICON_COLOR,
+    ) -> int:
+        """A user creates a forum topic (like createForumTopic); returns its ``message_thread_id``.
+
+        As on Telegram the topic is the thread of a ``forum_topic_created`` service message, whose id becomes the
+        topic id; the bot gets that service message as an update. The General topic always exists implicitly:
+        its messages carry no ``message_thread_id``.
+        """
+        chat = self._check_chat(chat)
+        if not chat.is_forum:
+            raise ValueError(f"chat {chat.id} is not a forum; create it with group_chat(forum=True)")
+        msg = self._new_topic(chat, name, icon_color, None, from_bot=False, user=user)
+        self._enqueue({"message": self._message_json(msg)})
+        return msg.message_id
+
+    def topics(self, chat: Chat) -> list[Topic]:
+        """The forum's topics (without the implicit General topic), oldest first."""
+        return list(self._topics.get(chat.id, {}).values())
+
+    def _new_topic(
+        self, chat: Chat, name: str, icon_color: int, emoji_id: str | None, *, from_bot: bool, user: JSONDict | None
+    ) -> Message:
+        msg = self._new_message(chat, from_bot=from_bot, user=user)
+        topic = Topic(msg.message_id, name, icon_color, emoji_id)
+        created: JSONDict = {"name": name, "icon_color": icon_color}
+        if emoji_id:
+            created["icon_custom_emoji_id"] = emoji_id
+        msg.service = {"forum_topic_created": created}
+        msg.message_thread_id = topic.message_thread_id
+        msg._snapshot("send", "service", False)
+        self._topics.setdefault(chat.id, {})[topic.message_thread_id] = topic
+        return msg
+
+    def migrate_to_supergroup(
+        self, chat: Chat, *, new_chat_id: int | None = None, user: JSONDict | None = None
+    ) -> Chat:
+        """Upgrade a basic group to a supergroup, as Telegram does when a group grows or gets topics/admin tools.
+
+        The new chat gets a new id (default ``-100`` followed by the old id's digits). The bot receives two
+        service messages, in this order: ``migrate_to_chat_id`` in the old chat and ``migrate_from_chat_id`` in
+        the new one. The fake carries existing messages (the same :class:`Message` objects, now with the new
+        ``chat_id``, ids unchanged), admins and permissions over to the new chat. From then on every method
+        called with the old id fails with ``Bad Request: group chat was upgraded to a supergroup chat`` and
+        ``parameters.migrate_to_chat_id`` (PTB raises ``telegram.error.ChatMigrated``); the user helpers refuse
+        the old chat. Returns the new chat.
+        """
+        old = self._check_chat(chat)
+        if old.type != "group":
+            raise ValueError(f"only basic groups (kind='group') can be upgraded; chat {old.id} is a {old.type}")
+        new_id = new_chat_id if new_chat_id is not None else int(f"-100{abs(old.id)}")
+        if new_id in self._chats or new_id >= 0:
+            raise ValueError(f"cannot migrate chat {old.id} to {new_id}: id taken or not a supergroup id")
+        new = Chat(id=new_id, type="supergroup", title=old.title, username=old.username)
+        self._add_chat(new)
+        for message_id, msg in self._messages[old.id].items():
+            msg.chat_id = new_id
+            self._messages[new_id][message_id] = msg
+        if old.id in self._admins:
+            self._admins[new_id] = set(self._admins[old.id])
+        if old.id in self._rights:
+            self._rights[new_id] = dict(self._rights[old.id])
+        if old.id in self._creators:
+            self._creators[new_id] = self._creators[old.id]
+        farewell = self._new_message(old, from_bot=False, user=user)
+        farewell.service = {"migrate_to_chat_id": new_id}
+        self._next_message_id[new_id] = self._next_message_id[old.id]
+        welcome = self._new_message(new, from_bot=False, user=user)
+        welcome.service = {"migrate_from_chat_id": old.id}
+        for service_msg in (farewell, welcome):
+            service_msg._snapshot("send", "service", False)
+        self._migrated[old.id] = new_id
+        self._enqueue({"message": self._message_json(farewell)})
+        self._enqueue({"message": self._message_json(welcome)})
+        return new
 
     def _default_user(self, chat: Chat) -> JSONDict:
         if chat.user is not None:
@@ -1498,7 +1933,25 @@ class FakeTelegram:
     def _check_chat(self, chat: Chat) -> Chat:
         if chat.id not in self._chats:
             raise ValueError(f"chat {chat.id} was not created through this FakeTelegram")
+        if chat.id in self._migrated:
+            raise ValueError(
+                f"chat {chat.id} was upgraded to supergroup {self._migrated[chat.id]}; "
+                "use the Chat returned by migrate_to_supergroup()"
+            )
         return self._chats[chat.id]
+
+    def _user_thread(self, chat: Chat, thread_id: int | None, reply_to: int | None) -> int | None:
+        """Thread of a user's message: as given (must be a topic in a forum) or inherited from the replied one."""
+        if reply_to is not None:
+            target = self.message(chat, reply_to)
+            if thread_id is None and chat.is_forum:
+                return target.message_thread_id
+        if thread_id is not None and chat.is_forum and thread_id not in self._topics.get(chat.id, {}):
+            raise ValueError(
+                f"chat {chat.id} has no topic {thread_id}; create one with create_topic() "
+                "(the General topic is addressed with thread_id=None)"
+            )
+        return thread_id
 
     def send_text(
         self,
@@ -1509,10 +1962,16 @@ class FakeTelegram:
         reply_to: int | None = None,
         thread_id: int | None = None,
     ) -> Message:
-        """A user sends ``text``; commands get a ``bot_command`` entity like real clients produce."""
+        """A user sends ``text``; commands get a ``bot_command`` entity like real clients produce.
+
+        In a forum, ``thread_id`` must be a topic made by :meth:`create_topic` (``None`` = General topic) and a
+        reply without ``thread_id`` lands in the replied message's topic; the message then carries
+        ``message_thread_id``, ``is_topic_message`` and, when it is no explicit reply, ``reply_to_message`` = the
+        topic's ``forum_topic_created`` message (Telegram does exactly that). In other chats ``thread_id`` is
+        passed through as a reply-thread id.
+        """
         chat = self._check_chat(chat)
-        if reply_to is not None:
-            self.message(chat, reply_to)
+        thread_id = self._user_thread(chat, thread_id, reply_to)
         msg = self._new_message(chat, from_bot=False, user=user)
         msg.text = msg.parsed_text = text
         if text.startswith("/"):
@@ -1550,9 +2009,11 @@ class FakeTelegram:
         user: JSONDict | None = None,
         media_group_id: str | None = None,
         reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> Message:
-        """A user sends a photo (stored, so getFile + download work)."""
+        """A user sends a photo (stored, so getFile + download work); ``thread_id`` as in :meth:`send_text`."""
         chat = self._check_chat(chat)
+        thread_id = self._user_thread(chat, thread_id, reply_to)
         try:
             photo = self._store_photo(image)
         except ApiError as exc:
@@ -1562,6 +2023,7 @@ class FakeTelegram:
         msg.caption = msg.parsed_caption = caption
         msg.media_group_id = media_group_id
         msg.reply_to_message_id = reply_to
+        msg.message_thread_id = thread_id
         msg._snapshot("send", "media", True)
         self._enqueue({"message": self._message_json(msg)})
         return msg
@@ -1575,9 +2037,11 @@ class FakeTelegram:
         mime_type: str | None = None,
         caption: str | None = None,
         user: JSONDict | None = None,
+        thread_id: int | None = None,
     ) -> Message:
-        """A user sends a file as a document."""
+        """A user sends a file as a document; ``thread_id`` as in :meth:`send_text`."""
         chat = self._check_chat(chat)
+        thread_id = self._user_thread(chat, thread_id, None)
         try:
             doc = self._store_document(data, file_name, mime_type)
         except ApiError as exc:
@@ -1585,6 +2049,7 @@ class FakeTelegram:
         msg = self._new_message(chat, from_bot=False, user=user)
         msg.document = doc
         msg.caption = msg.parsed_caption = caption
+        msg.message_thread_id = thread_id
         msg._snapshot("send", "media", False)
         self._enqueue({"message": self._message_json(msg)})
         return msg
@@ -1688,12 +2153,101 @@ class FakeTelegram:
         queue = self._injected.setdefault(method.lower(), [])
         queue.extend(ApiError(error_code, description, params or None) for _ in range(times))
 
+    def clear_failures(self, method: str | None = None) -> None:
+        """Forget the failures ``fail_next`` queued (for ``method``, or for every method)."""
+        if method is None:
+            self._injected.clear()
+        else:
+            self._injected.pop(method.lower(), None)
+
+    def flood_control(
+        self,
+        enabled: bool = True,
+        *,
+        per_chat_per_second: float = 1.0,
+        private_burst: int = 5,
+        group_burst: int | None = None,
+        per_group_per_minute: int = 20,
+        global_per_second: int = 30,
+    ) -> None:
+        """Switch Telegram-like flood control on (with these budgets) or off (``enabled=False``; the default state).
+
+        Counted: the methods in ``FLOOD_METHODS`` (send*, copyMessage, forwardMessage, edit*, deleteMessage(s);
+        one album = one request), by their ``chat_id``. Never counted: getUpdates, getMe, answerCallbackQuery,
+        getFile, sendChatAction and the other reads. Budgets, each a sliding window over ``fake.clock``:
+
+        * every chat: at most ``private_burst`` requests (``group_burst`` in chats with negative ids; defaults to
+          ``private_burst``) in any ``burst / per_chat_per_second`` seconds - the FAQ's "about one message per
+          second, short bursts tolerated";
+        * groups, supergroups and channels (negative ids) also: ``per_group_per_minute`` in any 60 seconds;
+        * all chats together: ``global_per_second`` in any second.
+
+        A request over a budget is not executed and gets 429 ``Too Many Requests: retry after N`` with
+        ``parameters.retry_after = N``: whole seconds until the budget frees, at least 1. The chat (for the global
+        budget: the whole bot) then stays penalised for those N seconds: requests in that time get 429 with the
+        remaining seconds and do not count. Rejected calls are in ``calls`` (error_code 429) and
+        :meth:`flood_errors`. Calling this again starts with empty windows. Cost: O(1) amortised per request,
+        memory bounded by the budgets per chat.
+
+        The real limits are undocumented beyond the Bots FAQ numbers used as defaults here and vary per bot;
+        treat them as "at least this strict".
+        """
+        if not enabled:
+            self._flood = None
+            return
+        group_burst = private_burst if group_burst is None else group_burst
+        numbers = (per_chat_per_second, private_burst, group_burst, per_group_per_minute, global_per_second)
+        if min(numbers) <= 0:
+            raise ValueError("flood control budgets must be positive; use flood_control(False) to switch it off")
+        self._flood = _FloodControl(
+            _FloodLimits(per_chat_per_second, private_burst, group_burst, per_group_per_minute, global_per_second)
+        )
+
+    def flood_errors(self) -> list[ApiCall]:
+        """Calls rejected by flood control (429 from :meth:`flood_control`, not from :meth:`fail_next`)."""
+        return [c for c in self.calls if c.error_code == 429 and not c.injected]
+
+    def webhook_updates(self) -> list[JSONDict]:
+        """Updates the webhook accepted (2xx), in delivery order."""
+        return [a.update for a in self.webhook_attempts if a.ok]
+
+    def webhook_info(self) -> JSONDict:
+        """What getWebhookInfo would answer now."""
+        info: JSONDict = {
+            "url": self._webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        if self._webhook_url:
+            info["max_connections"] = self._webhook_max_connections
+            if self._webhook_allowed_updates is not None:
+                info["allowed_updates"] = list(self._webhook_allowed_updates)
+        if self._webhook_last_error is not None:
+            info["last_error_date"], info["last_error_message"] = self._webhook_last_error
+        return info
+
+    @overload
+    async def wait_for(
+        self,
+        predicate: Callable[[], Awaitable[T | bool | None]],
+        timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented API
+        interval: float = 0.02,
+    ) -> T: ...
+
+    @overload
     async def wait_for(
         self,
         predicate: Callable[[], T | bool | None],
         timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented API
         interval: float = 0.02,
-    ) -> T:
+    ) -> T: ...
+
+    async def wait_for(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float = 10.0,  # noqa: ASYNC109 - part of the documented API
+        interval: float = 0.02,
+    ) -> Any:
         """Poll ``predicate`` until it returns something truthy and return that value.
 
         Exceptions raised by the predicate count as "not yet" (the last one is shown on timeout). On
@@ -1712,7 +2266,7 @@ class FakeTelegram:
                 value = None
                 last_exc = exc
             if value:
-                return cast(T, value)
+                return value
             if loop.time() >= deadline:
                 raise AssertionError(self._timeout_report(predicate, timeout, last_exc))
             await asyncio.sleep(interval)
@@ -1762,7 +2316,7 @@ class FakeTelegram:
         if stored is None:
             return self._json_error(404, ERR_NOT_FOUND)
         self.downloads.append(file_path)
-        content_type = stored.mime_type or ("image/jpeg" if stored.kind == "photo" else None)
+        content_type = stored.mime_type or ("image/jpeg" if stored.kind in ("photo", "thumbnail") else None)
         return web.Response(body=stored.data, content_type=content_type or "application/octet-stream")
 
     @staticmethod
@@ -1843,6 +2397,10 @@ class FakeTelegram:
         for upload in files.values():
             if len(upload.data) > MAX_UPLOAD:
                 return self._finish(call, ApiError(413, ERR_ENTITY_TOO_LARGE))
+        retry_after = self._flood_retry_after(canonical, params)
+        if retry_after is not None:
+            error = ApiError(429, ERR_TOO_MANY_REQUESTS.format(retry_after), {"retry_after": retry_after})
+            return self._finish(call, error)
         req = _Request(params, files, request)
         try:
             result = entry[1](req)
@@ -1856,6 +2414,16 @@ class FakeTelegram:
         self.calls.append(call)
         log.debug("FakeTelegram: %s", call.describe())
         return web.json_response({"ok": True, "result": result})
+
+    def _flood_retry_after(self, method: str, params: dict[str, Any]) -> int | None:
+        if self._flood is None or method not in FLOOD_METHODS:
+            return None
+        chat_id = params.get("chat_id")
+        if isinstance(chat_id, str) and re.fullmatch(r"-?\d+", chat_id.strip()):
+            chat_id = int(chat_id)
+        if isinstance(chat_id, bool) or not isinstance(chat_id, int):
+            return None  # @username or garbage: the method itself will answer
+        return self._flood.admit(chat_id, self.clock())
 
     @staticmethod
     def _client_gone(request: web.Request) -> bool:
@@ -1881,14 +2449,42 @@ class FakeTelegram:
                 if chat.username and chat.username.lower() == value[1:].lower() and chat.type != "private":
                     return chat
             raise _bad(ERR_CHAT_NOT_FOUND)
-        found = self._chats.get(req.get_int(name))
+        chat_id = req.get_int(name)
+        if chat_id in self._migrated:
+            raise ApiError(400, ERR_MIGRATED, {"migrate_to_chat_id": self._migrated[chat_id]})
+        found = self._chats.get(chat_id)
         if found is None:
             raise _bad(ERR_CHAT_NOT_FOUND)
         return found
 
-    def _check_can_send(self, chat: Chat) -> None:
+    def _check_can_send(self, chat: Chat, *contents: str) -> None:
+        """The bot may post ``contents`` ("text", "photo", "document", "video") to ``chat``."""
         if chat.id in self._blocked:
             raise ApiError(403, ERR_BLOCKED)
+        for content in contents:
+            self._check_right(chat, content)
+
+    def _check_right(self, chat: Chat, content: str | None) -> None:
+        rights = self._rights.get(chat.id)
+        if rights is None or content is None or self.bot_user["id"] in self._admins.get(chat.id, set()):
+            return
+        if not rights.get(content, True):
+            raise _bad(ERR_NO_RIGHTS[content])
+
+    def _thread_for(self, req: _Request, chat: Chat, reply_to: int | None) -> int | None:
+        """``message_thread_id`` of a bot message: a topic of this forum, or the replied message's topic.
+
+        Like Telegram: an unknown topic id, the General topic's id 1, or any id outside a forum fails with
+        ``Bad Request: message thread not found``; 0 means "not given".
+        """
+        thread_id = req.opt_int("message_thread_id")
+        if not thread_id:
+            if reply_to is not None and chat.is_forum:
+                return self._messages[chat.id][reply_to].message_thread_id
+            return None
+        if not chat.is_forum or thread_id not in self._topics.get(chat.id, {}):
+            raise _bad(ERR_THREAD_NOT_FOUND)
+        return thread_id
 
     def _live_message(self, chat: Chat, message_id: int | None, error: str) -> Message:
         msg = self._messages[chat.id].get(message_id) if message_id is not None else None
@@ -1900,6 +2496,8 @@ class FakeTelegram:
         if req.get("inline_message_id") is not None:
             raise _bad("Bad Request: inline messages are not supported by the fake")
         chat = self._chat_from(req)
+        if chat.id in self._blocked:  # a user who blocked the bot takes no edits either
+            raise ApiError(403, ERR_BLOCKED)
         if req.get("message_id") is None:
             raise _bad(ERR_MESSAGE_ID_MISSING)
         msg = self._live_message(chat, req.get_int("message_id"), ERR_EDIT_NOT_FOUND)
@@ -2100,6 +2698,59 @@ class FakeTelegram:
         )
         return Document(self._register(stored))
 
+    def _store_video(self, upload: _Upload, sub: _Request) -> Video:
+        if not upload.data:
+            raise _bad(ERR_FILE_EMPTY)
+        mime_type = upload.content_type
+        if not mime_type or mime_type == "application/octet-stream":
+            guessed = mimetypes.guess_type(upload.filename or "")[0]
+            mime_type = guessed if guessed and guessed.startswith("video/") else "video/mp4"
+        file_id, unique_id, n = self._new_file_ids("BAAC")
+        stored = StoredFile(
+            file_id,
+            unique_id,
+            "video",
+            f"videos/file_{n}.mp4",
+            upload.data,
+            file_name=upload.filename,
+            mime_type=mime_type,
+        )
+        video = Video(
+            self._register(stored),
+            width=sub.opt_int("width") or 0,
+            height=sub.opt_int("height") or 0,
+            duration=sub.opt_int("duration") or 0,
+            supports_streaming=sub.get_bool("supports_streaming"),
+            thumbnail=self._thumbnail_input(sub),
+        )
+        self._videos[file_id] = video
+        return video
+
+    def _thumbnail_input(self, sub: _Request) -> StoredFile | None:
+        """An uploaded thumbnail (``attach://`` or a part named ``thumbnail``); Telegram ignores bad ones."""
+        value = sub.get("thumbnail")
+        if isinstance(value, str) and value.startswith("attach://"):
+            upload = sub.files.get(value[len("attach://") :])
+        elif value is None:
+            upload = sub.files.get("thumbnail")
+        else:
+            return None  # thumbnails can't be reused by file_id or URL; Telegram drops them silently
+        if upload is None or not upload.data:
+            return None
+        try:
+            with Image.open(io.BytesIO(upload.data)) as image:
+                width, height = image.size
+        except Exception:
+            return None
+        file_id, unique_id, n = self._new_file_ids("AAMC")
+        stored = StoredFile(file_id, unique_id, "thumbnail", f"thumbnails/file_{n}.jpg", upload.data, width, height)
+        return self._register(stored)
+
+    @staticmethod
+    def _wrong_type(stored: StoredFile, expected: str) -> ApiError:
+        names = {"photo": "Photo", "document": "Document", "video": "Video", "thumbnail": "Photo"}
+        return _bad(f"Bad Request: can't use file of type {names[stored.kind]} as {expected}")
+
     def _photo_input(self, value: Any, files: dict[str, _Upload], field_name: str) -> Photo:
         upload = self._upload_for(value, files, field_name)
         if upload is not None:
@@ -2108,7 +2759,7 @@ class FakeTelegram:
         photo = self._photos.get(file_id)
         if photo is None:
             if file_id in self._files:
-                raise _bad("Bad Request: can't use file of type Document as Photo")
+                raise self._wrong_type(self._files[file_id], "Photo")
             raise _bad(ERR_WRONG_FILE_ID)
         return photo
 
@@ -2121,8 +2772,28 @@ class FakeTelegram:
         if stored is None:
             raise _bad(ERR_WRONG_FILE_ID)
         if stored.kind != "document":
-            raise _bad("Bad Request: can't use file of type Photo as Document")
+            raise self._wrong_type(stored, "Document")
         return Document(stored)
+
+    def _video_input(self, value: Any, sub: _Request, field_name: str) -> Video:
+        upload = self._upload_for(value, sub.files, field_name)
+        if upload is not None:
+            return self._store_video(upload, sub)
+        file_id = self._file_id_input(value)
+        video = self._videos.get(file_id)
+        if video is None:
+            if file_id in self._files:
+                raise self._wrong_type(self._files[file_id], "Video")
+            raise _bad(ERR_WRONG_FILE_ID)
+        return video  # a re-sent video keeps the metadata Telegram stored for it
+
+    def _media_input(self, kind: str, value: Any, sub: _Request, field_name: str) -> _Media:
+        """Resolve one photo/document/video (upload or file_id) into a :class:`_Media`."""
+        if kind == "photo":
+            return _Media(photo=self._photo_input(value, sub.files, field_name))
+        if kind == "document":
+            return _Media(document=self._document_input(value, sub.files, field_name))
+        return _Media(video=self._video_input(value, sub, field_name))
 
     @staticmethod
     def _upload_for(value: Any, files: dict[str, _Upload], field_name: str) -> _Upload | None:
@@ -2168,6 +2839,10 @@ class FakeTelegram:
             d["photo"] = msg.photo.to_json()
         if msg.document is not None:
             d["document"] = msg.document.to_json()
+        if msg.video is not None:
+            d["video"] = msg.video.to_json()
+        if msg.service:
+            d.update(msg.service)
         if msg.is_media and msg.parsed_caption:
             d["caption"] = msg.parsed_caption
             if msg.caption_entities:
@@ -2176,8 +2851,11 @@ class FakeTelegram:
             d["has_media_spoiler"] = True
         if msg.reply_markup:
             d["reply_markup"] = {"inline_keyboard": msg.reply_markup}
-        if with_reply and msg.reply_to_message_id is not None:
-            target = self._messages[msg.chat_id].get(msg.reply_to_message_id)
+        reply_id = msg.reply_to_message_id
+        if reply_id is None and chat.is_forum and msg.message_thread_id not in (None, msg.message_id):
+            reply_id = msg.message_thread_id  # in a topic, Telegram shows the topic's creation message as replied to
+        if with_reply and reply_id is not None:
+            target = self._messages[msg.chat_id].get(reply_id)
             if target is not None and not target.deleted:
                 d["reply_to_message"] = self._message_json(target, with_reply=False)
         return d
@@ -2203,16 +2881,15 @@ class FakeTelegram:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         elif offset < 0:
             self._updates = self._updates[offset:]
-        self._poll_generation += 1
+        self._end_poll(ERR_CONFLICT_POLL)  # a poll that is still waiting gets terminated with 409
         generation = self._poll_generation
-        self._wake()  # a poll that is still waiting gets terminated with 409
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         self._active_polls += 1
         try:
             while True:
                 if generation != self._poll_generation:
-                    raise ApiError(409, ERR_CONFLICT_POLL)
+                    raise ApiError(409, self._poll_end_reason)
                 if self._updates or self._closing:
                     return self._updates[:limit]
                 remaining = deadline - loop.time()
@@ -2226,20 +2903,124 @@ class FakeTelegram:
         finally:
             self._active_polls -= 1
 
-    def _set_webhook(self, req: _Request) -> bool:
-        self._webhook_url = req.get_str("url") or ""
+    def _end_poll(self, reason: str) -> None:
+        """Answer a waiting getUpdates with 409 ``reason``."""
+        self._poll_generation += 1
+        self._poll_end_reason = reason
+        self._wake()
+
+    # ------------------------------------------------------------------------------------ webhooks
+    async def _set_webhook(self, req: _Request) -> bool:
+        """setWebhook: from now on updates are POSTed to ``url``; an empty url deletes the webhook."""
+        url = (req.get_str("url") or "").strip()
+        if not url:
+            return await self._delete_webhook(req)
+        schemes = ("https://", "http://") if self.allow_http_webhooks else ("https://",)
+        if not url.lower().startswith(schemes) or len(url.split("://", 1)[1]) == 0:
+            raise _bad(ERR_BAD_WEBHOOK_URL)
+        secret = req.get_str("secret_token")
+        if secret:
+            if len(secret) > MAX_WEBHOOK_SECRET:
+                raise _bad(ERR_SECRET_TOKEN_TOO_LONG)
+            if not re.fullmatch(r"[A-Za-z0-9_-]+", secret):
+                raise _bad(ERR_SECRET_TOKEN)
+        allowed = req.get("allowed_updates")
+        if url != self._webhook_url:
+            self._webhook_last_error = None
+        self._webhook_url = url
+        self._webhook_secret = secret or None
+        self._webhook_max_connections = req.opt_int("max_connections") or 40
+        if isinstance(allowed, list):  # omitted = keep the previous setting, like Telegram
+            self._webhook_allowed_updates = [str(a) for a in allowed]
         if req.get_bool("drop_pending_updates"):
             self._updates.clear()
+        self._end_poll(ERR_CONFLICT_SET_WEBHOOK)
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.get_running_loop().create_task(self._webhook_loop())
         return True
 
-    def _delete_webhook(self, req: _Request) -> bool:
+    async def _delete_webhook(self, req: _Request) -> bool:
+        """deleteWebhook: back to getUpdates; pending updates stay unless ``drop_pending_updates``."""
         self._webhook_url = ""
+        self._webhook_secret = None
+        self._webhook_last_error = None
+        await self._stop_webhook_delivery()
         if req.get_bool("drop_pending_updates"):
             self._updates.clear()
         return True
 
     def _get_webhook_info(self, _req: _Request) -> JSONDict:
-        return {"url": self._webhook_url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        return self.webhook_info()
+
+    async def _stop_webhook_delivery(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.wait([task])  # not ``await task``: that would swallow our own cancellation
+        session, self._webhook_session = self._webhook_session, None
+        if session is not None:
+            await session.close()
+
+    async def _webhook_loop(self) -> None:
+        """Deliver pending updates one at a time, oldest first, while a webhook is set."""
+        try:
+            while self._webhook_url and not self._closing:
+                if not self._updates:
+                    event = self._update_event
+                    if event is None:
+                        return
+                    await event.wait()
+                    continue
+                update = self._updates[0]
+                await self._deliver(update)
+                if self._updates and self._updates[0] is update:  # not dropped meanwhile
+                    self._updates.pop(0)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in the fake: make the test fail loudly instead of hanging
+            log.exception("FakeTelegram: webhook delivery crashed")
+            self.server_errors.append(exc)
+
+    async def _deliver(self, update: JSONDict) -> None:
+        """POST one update, retrying non-2xx answers with a doubling backoff (or the answer's Retry-After)."""
+        for attempt in range(1, self.webhook_max_attempts + 1):
+            headers = {"Content-Type": "application/json"}
+            if self._webhook_secret:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = self._webhook_secret
+            status, error, retry_after = await self._post_update(update, headers)
+            self.webhook_attempts.append(WebhookAttempt(update, attempt, status, error, headers))
+            if error is None:
+                return
+            self._webhook_last_error = (int(time.time()), error)
+            log.info("FakeTelegram: webhook delivery of update %s failed: %s", update["update_id"], error)
+            if attempt < self.webhook_max_attempts:
+                await asyncio.sleep(retry_after or self.webhook_backoff * 2 ** (attempt - 1))
+        log.warning("FakeTelegram: dropping update %s after %d failed deliveries", update["update_id"], attempt)
+
+    async def _post_update(self, update: JSONDict, headers: dict[str, str]) -> tuple[int | None, str | None, int]:
+        """(HTTP status, last_error_message wording or None, Retry-After seconds) of one POST."""
+        if self._webhook_session is None or self._webhook_session.closed:
+            self._webhook_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.webhook_timeout))
+        body = json.dumps(update, ensure_ascii=False).encode("utf-8")
+        try:
+            async with self._webhook_session.post(self._webhook_url, data=body, headers=headers) as response:
+                await response.read()
+                if 200 <= response.status <= 299:
+                    return response.status, None, 0
+                error = f"Wrong response from the webhook: {response.status} {response.reason}"
+                return response.status, error, self._retry_after_header(response.headers.get("Retry-After"))
+        except TimeoutError:
+            return None, "Read timeout expired", 0
+        except aiohttp.ClientConnectorError:
+            return None, "Connection refused", 0
+        except aiohttp.ClientError:
+            return None, "Webhook connection closed", 0
+
+    @staticmethod
+    def _retry_after_header(value: str | None) -> int:
+        if value is None or not value.strip().isdigit():
+            return 0
+        return min(int(value), MAX_WEBHOOK_RETRY_AFTER)
 
     @staticmethod
     def _commands_key(req: _Request) -> str:
@@ -2275,22 +3056,19 @@ class FakeTelegram:
         key = json.dumps([scope or {"type": "default"}, language_code], sort_keys=True)
         return list(self._commands.get(key, []))
 
-    def _apply_common(self, req: _Request, chat: Chat, msg: Message) -> None:
-        msg.reply_to_message_id = self._reply_target(req, chat)
-        msg.message_thread_id = req.opt_int("message_thread_id")
-
     def _send_message(self, req: _Request) -> JSONDict:
         chat = self._chat_from(req)
         raw, plain, ents = self._text_params(req)
         rows, other = self._markup(req)
         reply_to = self._reply_target(req, chat)
-        self._check_can_send(chat)
+        thread_id = self._thread_for(req, chat, reply_to)
+        self._check_can_send(chat, "text")
         msg = self._new_message(chat, from_bot=True)
         msg.text, msg.parsed_text, msg.entities = raw, plain, ents
         msg.parse_mode = req.get_str("parse_mode")
         msg.reply_markup, msg.other_markup = rows, other
         msg.reply_to_message_id = reply_to
-        msg.message_thread_id = req.opt_int("message_thread_id")
+        msg.message_thread_id = thread_id
         msg._snapshot("send", "text", False)
         return self._message_json(msg)
 
@@ -2300,18 +3078,18 @@ class FakeTelegram:
         self._check_caption(caption)
         rows, other = self._markup(req)
         reply_to = self._reply_target(req, chat)
-        self._check_can_send(chat)
-        photo = self._photo_input(req.get("photo"), req.files, "photo") if kind == "photo" else None
-        document = self._document_input(req.get("document"), req.files, "document") if kind == "document" else None
+        thread_id = self._thread_for(req, chat, reply_to)
+        self._check_can_send(chat, kind)
+        media = self._media_input(kind, req.get(kind), req, kind)
         msg = self._new_message(chat, from_bot=True)
-        msg.photo, msg.document = photo, document
+        media.apply(msg)
         msg.caption, msg.parsed_caption, msg.caption_entities = raw_caption, caption or None, caption_ents
         msg.parse_mode = req.get_str("parse_mode")
         msg.has_spoiler = req.get_bool("has_spoiler")
         msg.reply_markup, msg.other_markup = rows, other
         msg.reply_to_message_id = reply_to
-        msg.message_thread_id = req.opt_int("message_thread_id")
-        msg._snapshot("send", "media", photo is not None)
+        msg.message_thread_id = thread_id
+        msg._snapshot("send", "media", media.photo is not None)
         return self._message_json(msg)
 
     def _send_photo(self, req: _Request) -> JSONDict:
@@ -2319,6 +3097,10 @@ class FakeTelegram:
 
     def _send_document(self, req: _Request) -> JSONDict:
         return self._send_media(req, "document")
+
+    def _send_video(self, req: _Request) -> JSONDict:
+        """sendVideo: upload (multipart) or file_id; width/height/duration/thumbnail are stored as given."""
+        return self._send_media(req, "video")
 
     def _send_media_group(self, req: _Request) -> list[JSONDict]:
         chat = self._chat_from(req)
@@ -2331,39 +3113,35 @@ class FakeTelegram:
             raise _bad(ERR_ALBUM_TOO_BIG)
         kinds = set()
         for item in media:
-            if not isinstance(item, dict) or item.get("type") not in ("photo", "document"):
+            if not isinstance(item, dict) or item.get("type") not in ("photo", "document", "video"):
                 kind = item.get("type") if isinstance(item, dict) else None
                 raise _bad(f'Bad Request: can\'t parse InputMedia: type "{kind}" is not supported by the fake')
             kinds.add(item["type"])
-        if len(kinds) > 1:
+        if "document" in kinds and len(kinds) > 1:  # photos and videos mix; documents only with documents
             raise _bad(ERR_DOCUMENT_MIXED)
         reply_to = self._reply_target(req, chat)
-        self._check_can_send(chat)
-        prepared: list[tuple[Photo | None, Document | None, str | None, str, list[JSONDict], _Request]] = []
+        thread_id = self._thread_for(req, chat, reply_to)
+        self._check_can_send(chat, *sorted(kinds))
+        prepared: list[tuple[_Media, str | None, str, list[JSONDict], _Request]] = []
         for item in media:
             sub = _Request({k: v for k, v in item.items() if k != "media"}, req.files, req.http)
             raw_caption, caption, ents = self._formatted(sub, "caption", "caption_entities")
             self._check_caption(caption)
-            if item["type"] == "photo":
-                prepared.append(
-                    (self._photo_input(item.get("media"), req.files, "media"), None, raw_caption, caption, ents, sub)
-                )
-            else:
-                prepared.append(
-                    (None, self._document_input(item.get("media"), req.files, "media"), raw_caption, caption, ents, sub)
-                )
+            prepared.append(
+                (self._media_input(item["type"], item.get("media"), sub, "media"), raw_caption, caption, ents, sub)
+            )
         group_id = str(13_000_000_000_000_000 + next(self._counter))
         result = []
-        for photo, document, raw_caption, caption, ents, sub in prepared:
+        for item_media, raw_caption, caption, ents, sub in prepared:
             msg = self._new_message(chat, from_bot=True)
-            msg.photo, msg.document = photo, document
+            item_media.apply(msg)
             msg.caption, msg.parsed_caption, msg.caption_entities = raw_caption, caption or None, ents
             msg.parse_mode = sub.get_str("parse_mode")
             msg.has_spoiler = sub.get_bool("has_spoiler")
             msg.media_group_id = group_id
             msg.reply_to_message_id = reply_to
-            msg.message_thread_id = req.opt_int("message_thread_id")
-            msg._snapshot("send", "media", photo is not None)
+            msg.message_thread_id = thread_id
+            msg._snapshot("send", "media", item_media.photo is not None)
             result.append(self._message_json(msg))
         return result
 
@@ -2371,6 +3149,7 @@ class FakeTelegram:
         chat = self._chat_from(req)
         if req.get_str("action") not in CHAT_ACTIONS:
             raise _bad(ERR_CHAT_ACTION)
+        self._thread_for(req, chat, None)
         self._check_can_send(chat)
         return True
 
@@ -2387,10 +3166,11 @@ class FakeTelegram:
         source = self._live_message(source_chat, req.opt_int("message_id"), ERR_COPY_NOT_FOUND)
         rows, other = self._markup(req) if copy else (None, None)
         reply_to = self._reply_target(req, chat)
-        self._check_can_send(chat)
+        thread_id = self._thread_for(req, chat, reply_to)
+        self._check_can_send(chat, source.media_kind or "text")
         msg = self._new_message(chat, from_bot=True)
         msg.text, msg.parsed_text, msg.entities = source.text, source.parsed_text, list(source.entities)
-        msg.photo, msg.document = source.photo, source.document
+        _Media.of(source).apply(msg)
         msg.caption, msg.parsed_caption = source.caption, source.parsed_caption
         msg.caption_entities = list(source.caption_entities)
         if copy and req.get("caption") is not None:
@@ -2399,6 +3179,7 @@ class FakeTelegram:
             msg.caption, msg.parsed_caption, msg.caption_entities = raw_caption, caption or None, ents
         msg.reply_markup, msg.other_markup = rows, other
         msg.reply_to_message_id = reply_to
+        msg.message_thread_id = thread_id
         msg._snapshot("send", "media" if msg.is_media else "text", msg.photo is not None)
         return msg
 
@@ -2437,14 +3218,14 @@ class FakeTelegram:
         return self._edited(msg, "caption", False)
 
     def _edit_message_media(self, req: _Request) -> JSONDict:
-        _chat, msg = self._edit_target(req)
+        chat, msg = self._edit_target(req)
         if not msg.is_media:
             raise _bad(ERR_NO_MEDIA)
         media = req.get("media")
         if not isinstance(media, dict):
             raise _bad('Bad Request: parameter "media" is required')
         kind = media.get("type")
-        if kind not in ("photo", "document"):
+        if kind not in ("photo", "document", "video"):
             raise _bad(f'Bad Request: can\'t parse InputMedia: type "{kind}" is not supported by the fake')
         if msg.media_group_id is not None and (kind == "document") != (msg.document is not None):
             raise _bad(ERR_DOCUMENT_MIXED)
@@ -2452,21 +3233,19 @@ class FakeTelegram:
         raw, plain, ents = self._formatted(sub, "caption", "caption_entities")
         self._check_caption(plain)
         rows, _ = self._markup(req, inline_only=True)
-        photo = self._photo_input(media.get("media"), req.files, "media") if kind == "photo" else None
-        document = self._document_input(media.get("media"), req.files, "media") if kind == "document" else None
-        old_bytes = msg.photo.bytes if msg.photo else msg.document.bytes if msg.document else b""
-        new_bytes = photo.bytes if photo else document.bytes if document else b""
-        same_kind = (photo is None) == (msg.photo is None)
+        self._check_right(chat, kind)
+        new = self._media_input(kind, media.get("media"), sub, "media")
+        old = _Media.of(msg)
         if (
-            same_kind
-            and new_bytes == old_bytes
+            new.kind == old.kind
+            and new.bytes == old.bytes
             and (plain or None) == msg.parsed_caption
             and ents == msg.caption_entities
             and rows == msg.reply_markup
         ):
             raise _bad(ERR_NOT_MODIFIED)
-        photo_changed = photo is not None and (msg.photo is None or photo.bytes != msg.photo.bytes)
-        msg.photo, msg.document = photo, document
+        photo_changed = new.photo is not None and (old.photo is None or new.photo.bytes != old.photo.bytes)
+        new.apply(msg)
         msg.caption, msg.parsed_caption, msg.caption_entities = raw, plain or None, ents
         msg.parse_mode = sub.get_str("parse_mode")
         msg.has_spoiler = sub.get_bool("has_spoiler")
@@ -2553,6 +3332,10 @@ class FakeTelegram:
         user_id = user["id"]
         if self._creators.get(chat.id) == user_id:
             return {"status": "creator", "user": user, "is_anonymous": False}
+        restrictions = self._rights.get(chat.id)
+        bot_is_admin = user_id in self._admins.get(chat.id, set())
+        if user_id == self.bot_user["id"] and restrictions is not None and not bot_is_admin:
+            return self._restricted_json(user, restrictions)
         if chat.type != "private" and user_id in self._admins.get(chat.id, set()):
             flags = (
                 "can_be_edited",
@@ -2578,6 +3361,31 @@ class FakeTelegram:
                 **dict.fromkeys(rights, True),
             }
         return {"status": "member", "user": user}
+
+    @staticmethod
+    def _restricted_json(user: JSONDict, rights: dict[str, bool]) -> JSONDict:
+        other = (
+            "can_send_audios",
+            "can_send_video_notes",
+            "can_send_voice_notes",
+            "can_send_polls",
+            "can_send_other_messages",
+            "can_add_web_page_previews",
+            "can_react_to_messages",
+        )
+        admin_like = ("can_change_info", "can_invite_users", "can_pin_messages", "can_manage_topics", "can_edit_tag")
+        return {
+            "status": "restricted",
+            "user": user,
+            "is_member": True,
+            "until_date": 0,
+            "can_send_messages": rights["text"],
+            "can_send_photos": rights["photo"],
+            "can_send_documents": rights["document"],
+            "can_send_videos": rights["video"],
+            **dict.fromkeys(other, True),
+            **dict.fromkeys(admin_like, False),
+        }
 
     def _get_chat_member(self, req: _Request) -> JSONDict:
         chat = self._chat_from(req)
@@ -2611,6 +3419,23 @@ class FakeTelegram:
         chat = self._chat_from(req)
         senders = {m.from_user["id"] for m in self._messages[chat.id].values()}
         return len(senders | {self.bot_user["id"]})
+
+    def _create_forum_topic(self, req: _Request) -> JSONDict:
+        """createForumTopic: a ``forum_topic_created`` service message from the bot opens the topic.
+
+        Not emulated: the can_manage_topics right, icon_color validation. The bot gets no update for its own
+        service message (bots never see their own messages).
+        """
+        chat = self._chat_from(req)
+        if not chat.is_forum:
+            raise _bad(ERR_NOT_A_FORUM)
+        name = req.get_str("name")
+        if not name:
+            raise _bad('Bad Request: parameter "name" is required')
+        icon_color = req.opt_int("icon_color") or DEFAULT_TOPIC_ICON_COLOR
+        emoji_id = req.get_str("icon_custom_emoji_id") or None
+        msg = self._new_topic(chat, name, icon_color, emoji_id, from_bot=True, user=None)
+        return self._topics[chat.id][msg.message_id].to_json()
 
 
 def _thumbnail(data: bytes, width: int, height: int) -> bytes:

@@ -5,23 +5,27 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+from aiohttp import web
 from PIL import Image
 from telegram import (
     Bot,
+    ChatMemberRestricted,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaDocument,
     InputMediaPhoto,
+    InputMediaVideo,
     ReplyParameters,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -31,7 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fake_telegram import ERR_NOT_MODIFIED, FakeTelegram
+from tests.fake_telegram import ERR_CONFLICT_WEBHOOK, ERR_NOT_MODIFIED, FakeTelegram
 
 
 def png(width: int = 64, height: int = 48, color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
@@ -587,3 +591,465 @@ async def test_application_polls_handles_commands_and_callbacks(fake: FakeTelegr
     assert fake.pending_updates() == 0, "every update was confirmed on shutdown"
     assert fake.failed_calls() == []
     assert {c.method for c in fake.calls_to()} >= {"getMe", "deleteWebhook", "sendMessage", "answerCallbackQuery"}
+
+
+# ------------------------------------------------------------------------------------- forum topics
+async def test_forum_topics_threads_and_thread_errors(fake: FakeTelegram, bot: Bot) -> None:
+    forum = fake.group_chat(-100777, "Forum", forum=True)
+    thread = fake.create_topic(forum, "Renders")
+    assert [(t.message_thread_id, t.name) for t in fake.topics(forum)] == [(thread, "Renders")]
+    in_topic = fake.send_text(forum, "hello topic", thread_id=thread)
+    in_general = fake.send_text(forum, "hello general")
+    with pytest.raises(ValueError, match=r"no topic 999"):
+        fake.send_text(forum, "x", thread_id=999)
+
+    created, topic_msg, general_msg = [u.message for u in await bot.get_updates(timeout=0)]
+    assert created is not None
+    assert created.forum_topic_created is not None
+    assert created.forum_topic_created.name == "Renders"
+    assert (created.message_id, created.message_thread_id, created.is_topic_message) == (thread, thread, True)
+    assert topic_msg is not None
+    assert (topic_msg.message_thread_id, topic_msg.is_topic_message) == (thread, True)
+    # Telegram's quirk: a topic message "replies" to the topic's creation message
+    assert topic_msg.reply_to_message is not None
+    assert topic_msg.reply_to_message.forum_topic_created is not None
+    assert general_msg is not None
+    assert general_msg.message_thread_id is None
+    assert not general_msg.is_topic_message
+    assert general_msg.reply_to_message is None
+
+    # PTB's reply helpers copy message_thread_id for topic messages; a plain reply inherits the topic too
+    auto = await topic_msg.reply_text("answer in topic")
+    assert (auto.message_thread_id, auto.is_topic_message) == (thread, True)
+    inherited = await bot.send_message(forum.id, "reply", reply_parameters=ReplyParameters(in_topic.message_id))
+    assert inherited.message_thread_id == thread
+    explicit = await bot.send_message(forum.id, "explicit", message_thread_id=thread)
+    assert fake.message(forum, explicit.message_id).message_thread_id == thread
+    general = await bot.send_message(forum.id, "general", reply_parameters=ReplyParameters(in_general.message_id))
+    assert general.message_thread_id is None
+
+    # createForumTopic as a bot method; its service message is the bot's own (no update)
+    topic = await bot.create_forum_topic(forum.id, "Bot topic")
+    assert topic.icon_color == 7322096
+    assert (await bot.send_photo(forum.id, png(), message_thread_id=topic.message_thread_id)).is_topic_message
+    with pytest.raises(BadRequest, match=r"(?i)the chat is not a forum"):
+        await bot.create_forum_topic(fake.group_chat().id, "nope")
+
+    plain_group = fake.group_chat(-100888, "Plain")
+    private = fake.private_chat()
+    photo_id = explicit_photo = (await bot.send_photo(private.id, png())).photo[-1].file_id
+    attempts: dict[str, Callable[[int, int], Awaitable[object]]] = {
+        "sendMessage": lambda chat_id, tid: bot.send_message(chat_id, "x", message_thread_id=tid),
+        "sendPhoto": lambda chat_id, tid: bot.send_photo(chat_id, photo_id, message_thread_id=tid),
+        "sendDocument": lambda chat_id, tid: bot.send_document(chat_id, b"d", filename="d.txt", message_thread_id=tid),
+        "sendVideo": lambda chat_id, tid: bot.send_video(chat_id, b"v", message_thread_id=tid),
+        "sendMediaGroup": lambda chat_id, tid: bot.send_media_group(
+            chat_id, [InputMediaPhoto(explicit_photo)] * 2, message_thread_id=tid
+        ),
+        "copyMessage": lambda chat_id, tid: bot.copy_message(
+            chat_id, forum.id, explicit.message_id, message_thread_id=tid
+        ),
+        "sendChatAction": lambda chat_id, tid: bot.send_chat_action(chat_id, "typing", message_thread_id=tid),
+    }
+    # unknown topic, the General topic's id 1, and any thread outside a forum
+    for chat_id, tid in ((forum.id, 999), (forum.id, 1), (plain_group.id, thread), (private.id, thread)):
+        for method, attempt in attempts.items():
+            with pytest.raises(BadRequest, match=r"(?i)^message thread not found$"):
+                await attempt(chat_id, tid)
+            assert fake.calls_to(method)[-1].description == "Bad Request: message thread not found"
+    with pytest.raises(ValueError, match=r"(?i)only supergroups can be forums"):
+        fake.group_chat(-5, kind="group", forum=True)
+
+
+# ---------------------------------------------------------------------------------- chat permissions
+async def test_restricted_bot_gets_not_enough_rights(fake: FakeTelegram, bot: Bot) -> None:
+    group = fake.group_chat()
+    doc_msg = await bot.send_document(group.id, b"old", filename="old.txt", caption="before")
+    source = fake.private_chat()
+    photo_msg = await bot.send_photo(source.id, png())
+    fake.set_permissions(group, can_send_photos=False, can_send_documents=False, can_send_videos=False)
+
+    assert (await bot.send_message(group.id, "text is fine")).text == "text is fine"
+    photo_id = photo_msg.photo[-1].file_id
+    denied: dict[str, list[Callable[[], Awaitable[object]]]] = {
+        "photos": [
+            lambda: bot.send_photo(group.id, png()),
+            lambda: bot.send_photo(group.id, photo_id),
+            lambda: bot.send_media_group(group.id, [InputMediaPhoto(photo_id)] * 2),
+            lambda: bot.copy_message(group.id, source.id, photo_msg.message_id),
+            lambda: bot.forward_message(group.id, source.id, photo_msg.message_id),
+            lambda: bot.edit_message_media(InputMediaPhoto(photo_id), chat_id=group.id, message_id=doc_msg.message_id),
+        ],
+        "documents": [lambda: bot.send_document(group.id, b"new", filename="new.txt")],
+        "videos": [
+            lambda: bot.send_video(group.id, b"clip"),
+            lambda: bot.send_media_group(group.id, [InputMediaVideo(b"a")] * 2),
+        ],
+    }
+    for kind, requests in denied.items():
+        for request in requests:
+            with pytest.raises(BadRequest, match=rf"(?i)^not enough rights to send {kind} to the chat$"):
+                await request()
+    assert fake.calls_to("sendPhoto")[-1].description == "Bad Request: not enough rights to send photos to the chat"
+    # editing an existing message's caption is no new content
+    await bot.edit_message_caption(group.id, doc_msg.message_id, caption="after")
+    assert fake.message(group, doc_msg.message_id).plain_text == "after"
+    member = await bot.get_chat_member(group.id, fake.bot_user["id"])
+    assert isinstance(member, ChatMemberRestricted)
+    assert (member.can_send_messages, member.can_send_photos, member.can_send_videos) == (True, False, False)
+
+    fake.set_permissions(group, can_send_messages=False)
+    with pytest.raises(BadRequest, match=r"(?i)^not enough rights to send text messages to the chat$"):
+        await bot.send_message(group.id, "muted")
+    assert await bot.send_photo(group.id, png()), "photos are allowed again"
+    fake.set_admins(group, [fake.bot_user["id"]])
+    assert await bot.send_message(group.id, "admins are never restricted")
+    fake.set_admins(group, [])
+    fake.set_permissions(group)
+    assert await bot.send_message(group.id, "restriction lifted")
+    with pytest.raises(ValueError, match=r"(?i)private"):
+        fake.set_permissions(source, can_send_messages=False)
+
+
+# ------------------------------------------------------------------------------------- flood control
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # RetryAfter's own int/timedelta notice
+async def test_flood_control_budgets_penalties_and_reads(fake: FakeTelegram, bot: Bot) -> None:
+    now = [1000.0]
+    fake.clock = lambda: now[0]
+    fake.flood_control(per_chat_per_second=1.0, private_burst=2, group_burst=10, per_group_per_minute=3)
+    alice = fake.private_chat()
+    assert await bot.send_message(alice.id, "1")
+    sent = await bot.send_message(alice.id, "2")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(alice.id, "3")
+    rejected = fake.calls_to("sendMessage")[-1]
+    assert (rejected.error_code, rejected.description) == (429, "Too Many Requests: retry after 2")
+    assert rejected.parameters == {"retry_after": 2}
+    assert [m.plain_text for m in fake.bot_messages(alice)] == ["1", "2"], "a 429 is not executed"
+
+    now[0] += 1.5  # the budget would be free at 1002, but the chat is penalised until then anyway
+    with pytest.raises(RetryAfter):
+        await bot.edit_message_text("edited", chat_id=alice.id, message_id=sent.message_id)
+    assert fake.calls_to("editMessageText")[-1].parameters == {"retry_after": 1}
+    # reads are never limited
+    assert (await bot.get_me()).username == "mj_test_bot"
+    assert await bot.get_updates(timeout=0) == ()
+    assert await bot.get_chat(alice.id)
+    now[0] += 0.5
+    assert await bot.edit_message_text("edited", chat_id=alice.id, message_id=sent.message_id)
+
+    group = fake.group_chat()
+    for step in range(3):
+        now[0] = 2000.0 + step * 0.5
+        await bot.send_message(group.id, f"g{step}")
+    now[0] = 2001.0
+    with pytest.raises(RetryAfter):
+        await bot.delete_message(group.id, 1)
+    assert fake.calls_to("deleteMessage")[-1].parameters == {"retry_after": 59}  # first of 3 leaves at 2060
+
+    # the global budget covers all chats and penalises the whole bot
+    fake.flood_control(global_per_second=3, private_burst=5)
+    now[0] = 3000.0
+    for user_id in (11, 12, 13):
+        assert await bot.send_message(fake.private_chat(user_id, f"U{user_id}").id, "hi")
+    for user_id in (14, 11):
+        with pytest.raises(RetryAfter):
+            await bot.send_message(fake.private_chat(user_id, f"U{user_id}").id, "hi")
+    now[0] = 3001.0
+    assert await bot.send_message(fake.private_chat(14, "U14").id, "hi")
+
+    assert [c.method for c in fake.flood_errors()] == [
+        "sendMessage",
+        "editMessageText",
+        "deleteMessage",
+        "sendMessage",
+        "sendMessage",
+    ]
+    fake.fail_next("sendMessage", error_code=429, retry_after=3)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(alice.id, "injected")
+    assert len(fake.flood_errors()) == 5, "fail_next 429s are not flood-control errors"
+    fake.flood_control(False)
+    for i in range(10):
+        await bot.send_message(alice.id, f"free {i}")
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_flood_answer_callback_query_is_not_limited(fake: FakeTelegram, bot: Bot) -> None:
+    now = [0.0]
+    fake.clock = lambda: now[0]
+    chat = fake.private_chat()
+    menu = await bot.send_message(chat.id, "menu", reply_markup=keyboard([("A", "a")]))
+    fake.flood_control(private_burst=1)
+    await bot.send_message(chat.id, "uses the budget")
+    query_id = fake.press(chat, menu.message_id, "a")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(chat.id, "over")
+    assert await bot.answer_callback_query(query_id)
+    user_photo = fake.send_photo(chat, png())
+    assert user_photo.photo is not None
+    assert (await bot.get_file(user_photo.photo.file_id)).file_size == user_photo.photo.size
+    assert len(await bot.get_updates(timeout=0)) == 2
+    assert [c.method for c in fake.flood_errors()] == ["sendMessage"]
+
+
+def test_flood_control_is_cheap_for_many_chats() -> None:
+    fake = FakeTelegram()
+    fake.flood_control()
+    flood = fake._flood
+    assert flood is not None
+    started = time.perf_counter()
+    now = 0.0
+    allowed = 0
+    for step in range(30_000):
+        now += 0.001
+        chat_id = (step % 1000) + 1 if step % 3 else -(step % 1000) - 1
+        allowed += flood.admit(chat_id, now) is None
+    assert time.perf_counter() - started < 2.0
+    assert 0 < allowed <= 30 * 30 + 30, "never more than 30 messages per second in total"
+    assert all(len(w.hits) <= w.limit for w in [*flood._chat_windows.values(), *flood._group_windows.values()])
+
+
+# ------------------------------------------------------------------------------------ chat migration
+async def test_migrate_to_supergroup(fake: FakeTelegram, bot: Bot) -> None:
+    group = fake.group_chat(chat_id=-123, title="Old", kind="group")
+    user_msg = fake.send_text(group, "before")
+    sent = await bot.send_message(group.id, "hello")
+    await bot.get_updates(timeout=0)  # read the user's message
+    new = fake.migrate_to_supergroup(group)
+    assert (new.id, new.type, new.title) == (-100123, "supergroup", "Old")
+
+    updates = await bot.get_updates(offset=-2, timeout=0)
+    farewell, welcome = [u.message for u in updates]
+    assert farewell is not None
+    assert welcome is not None
+    assert (farewell.chat.id, farewell.migrate_to_chat_id) == (-123, new.id)
+    assert (welcome.chat.id, welcome.chat.type, welcome.migrate_from_chat_id) == (new.id, "supergroup", -123)
+    assert welcome.message_id > farewell.message_id > sent.message_id
+
+    for request in (
+        bot.send_message(group.id, "still there?"),
+        bot.edit_message_text("x", chat_id=group.id, message_id=sent.message_id),
+        bot.get_chat(group.id),
+    ):
+        with pytest.raises(ChatMigrated) as info:
+            await request
+        assert info.value.new_chat_id == new.id
+    failed = fake.calls_to("sendMessage")[-1]
+    assert (failed.error_code, failed.description) == (400, "Bad Request: group chat was upgraded to a supergroup chat")
+    assert failed.parameters == {"migrate_to_chat_id": new.id}
+
+    # history came along with its ids: the same Message objects, now in the new chat
+    assert fake.message(new, user_msg.message_id) is user_msg
+    assert user_msg.chat_id == new.id
+    await bot.edit_message_text("edited", chat_id=new.id, message_id=sent.message_id)
+    assert fake.message(new, sent.message_id).plain_text == "edited"
+    follow_up = fake.send_text(new, "after")
+    assert follow_up.message_id == welcome.message_id + 1
+    with pytest.raises(ValueError, match=r"(?i)upgraded to supergroup -100123"):
+        fake.send_text(group, "old chat")
+    with pytest.raises(ValueError, match=r"(?i)only basic groups"):
+        fake.migrate_to_supergroup(new)
+
+
+# ----------------------------------------------------------------------------------------- webhooks
+class Receiver:
+    """A tiny webhook endpoint: records what arrives and answers with queued statuses (then 200)."""
+
+    def __init__(self, *statuses: int) -> None:
+        self.statuses = list(statuses)
+        self.received: list[tuple[dict[str, str], dict[str, object]]] = []
+        self.on_update: Callable[[dict[str, object]], Awaitable[None]] | None = None
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        data = await request.json()
+        self.received.append((dict(request.headers), data))
+        status = self.statuses.pop(0) if self.statuses else 200
+        if status == 200 and self.on_update is not None:
+            await self.on_update(data)
+        return web.Response(status=status)
+
+    async def __aenter__(self) -> Receiver:
+        app = web.Application()
+        app.router.add_post("/hook", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/hook"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+async def test_webhook_delivers_in_order_with_retries_and_secret(fake: FakeTelegram, bot: Bot) -> None:
+    fake.webhook_backoff = 0.01
+    chat = fake.private_chat()
+    async with Receiver(500) as receiver:
+        poll = asyncio.create_task(bot.get_updates(timeout=5))
+        await fake.wait_for(lambda: fake.active_polls == 1)
+        assert await bot.set_webhook(receiver.url, secret_token="s3cr3t_-x")
+        with pytest.raises(Conflict, match=r"^Conflict: terminated by setWebhook request$"):
+            await poll
+        with pytest.raises(Conflict, match=r"(?i)can't use getUpdates method while webhook is active"):
+            await bot.get_updates(timeout=0)
+        assert fake.calls_to("getUpdates")[-1].description == ERR_CONFLICT_WEBHOOK
+
+        fake.send_text(chat, "one")
+        fake.send_text(chat, "two")
+        delivered = await fake.wait_for(lambda: len(fake.webhook_updates()) == 2 and fake.webhook_updates())
+        assert [u["message"]["text"] for u in delivered] == ["one", "two"]
+        assert [(a.attempt, a.status) for a in fake.webhook_attempts] == [(1, 500), (2, 200), (1, 200)]
+        assert fake.webhook_attempts[0].error == "Wrong response from the webhook: 500 Internal Server Error"
+        headers, body = receiver.received[0]
+        assert headers["X-Telegram-Bot-Api-Secret-Token"] == "s3cr3t_-x"
+        assert headers["Content-Type"] == "application/json"
+        assert body == delivered[0]
+        assert Update.de_json(body, bot).message.text == "one"  # type: ignore[union-attr]
+
+        info = await bot.get_webhook_info()
+        assert (info.url, info.pending_update_count) == (receiver.url, 0)
+        assert info.last_error_message == "Wrong response from the webhook: 500 Internal Server Error"
+        assert info.last_error_date is not None
+
+        # an update that keeps failing is dropped after webhook_max_attempts tries
+        fake.webhook_max_attempts = 2
+        receiver.statuses = [502, 502]
+        fake.send_text(chat, "lost")
+        await fake.wait_for(lambda: len(fake.webhook_attempts) == 5 and fake.pending_updates() == 0)
+        assert [u["message"]["text"] for u in fake.webhook_updates()] == ["one", "two"]
+
+    # deleteWebhook goes back to getUpdates; what arrives meanwhile waits there
+    assert await bot.delete_webhook()
+    assert (await bot.get_webhook_info()).url == ""
+    fake.send_text(chat, "polled")
+    (update,) = await bot.get_updates(timeout=0)
+    assert update.message is not None
+    assert update.message.text == "polled"
+    assert len(fake.webhook_attempts) == 5
+
+    with pytest.raises(BadRequest, match=r"(?i)An HTTPS URL must be provided for webhook"):
+        await bot.set_webhook("ftp://example.com/hook")
+    with pytest.raises(BadRequest, match=r"(?i)secret token contains unallowed characters"):
+        await bot.set_webhook("https://example.com/hook", secret_token="no spaces!")
+
+
+async def test_webhook_connection_errors_show_in_webhook_info(fake: FakeTelegram, bot: Bot) -> None:
+    fake.webhook_backoff = 0.01
+    fake.webhook_max_attempts = 2
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    await bot.set_webhook(f"http://127.0.0.1:{port}/hook", drop_pending_updates=True)
+    fake.send_text(fake.private_chat(), "hello?")
+    await fake.wait_for(lambda: len(fake.webhook_attempts) == 2)
+    assert [(a.status, a.error) for a in fake.webhook_attempts] == [(None, "Connection refused")] * 2
+    assert "X-Telegram-Bot-Api-Secret-Token" not in fake.webhook_attempts[0].headers
+    info = await bot.get_webhook_info()
+    assert info.last_error_message == "Connection refused"
+    assert fake.webhook_info()["last_error_message"] == "Connection refused"
+
+
+async def test_application_in_webhook_mode(fake: FakeTelegram) -> None:
+    async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        await update.message.reply_text(f"echo: {update.message.text}")
+
+    app = (
+        ApplicationBuilder()
+        .token(fake.token)
+        .base_url(f"{fake.url}/bot")
+        .base_file_url(f"{fake.url}/file/bot")
+        .updater(None)
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    chat = fake.private_chat()
+    async with Receiver() as receiver:
+
+        async def feed(data: dict[str, object]) -> None:
+            await app.update_queue.put(Update.de_json(data, app.bot))
+
+        receiver.on_update = feed
+        async with app:
+            await app.start()
+            await app.bot.set_webhook(receiver.url, secret_token="topsecret")
+            fake.send_text(chat, "ping")
+            reply = await fake.wait_for(lambda: fake.last_bot_message(chat))
+            assert reply.plain_text == "echo: ping"
+            await app.stop()
+    assert fake.failed_calls() == []
+
+
+# -------------------------------------------------------------------------------------------- videos
+async def test_send_video_stores_bytes_metadata_and_thumbnail(fake: FakeTelegram, bot: Bot) -> None:
+    chat = fake.private_chat()
+    clip = b"\x00\x00\x00\x18ftypmp42 not really a video"
+    thumb = io.BytesIO()
+    Image.new("RGB", (320, 180), (0, 90, 200)).save(thumb, format="JPEG")
+    sent = await bot.send_video(
+        chat.id,
+        clip,
+        filename="clip.mp4",
+        width=640,
+        height=360,
+        duration=5,
+        supports_streaming=True,
+        thumbnail=thumb.getvalue(),
+        caption="<b>clip</b>",
+        parse_mode="HTML",
+    )
+    assert sent.video is not None
+    assert (sent.video.width, sent.video.height, sent.video.file_name, sent.video.mime_type) == (
+        640,
+        360,
+        "clip.mp4",
+        "video/mp4",
+    )
+    assert sent.video.thumbnail is not None
+    assert (sent.video.thumbnail.width, sent.video.thumbnail.height) == (320, 180)
+    assert sent.caption == "clip"
+    msg = fake.message(chat, sent.message_id)
+    assert msg.video is not None
+    assert (msg.video.bytes, msg.video.duration, msg.video.supports_streaming) == (clip, 5, True)
+    assert msg.media_kind == "video"
+    assert msg.plain_text == "clip"
+    assert "video 'clip'" in msg.describe()
+    tg_file = await bot.get_file(sent.video.file_id)
+    assert bytes(await tg_file.download_as_bytearray()) == clip
+
+    again = await bot.send_video(chat.id, sent.video.file_id, width=1, height=1)
+    assert again.video is not None
+    assert (again.video.file_id, again.video.width) == (sent.video.file_id, 640), "a file_id keeps its metadata"
+    photo = await bot.send_photo(chat.id, png())
+    with pytest.raises(BadRequest, match=r"(?i)can't use file of type Photo as Video"):
+        await bot.send_video(chat.id, photo.photo[-1].file_id)
+    with pytest.raises(BadRequest, match=r"(?i)can't use file of type Video as Photo"):
+        await bot.send_photo(chat.id, sent.video.file_id)
+    with pytest.raises(BadRequest, match=r"(?i)file must be non-empty"):
+        await bot.send_video(chat.id, b"")
+
+    # albums mix photos and videos; editMessageMedia can switch a photo to a video
+    album = await bot.send_media_group(chat.id, [InputMediaPhoto(png()), InputMediaVideo(clip, width=8, height=8)])
+    assert album[1].video is not None
+    assert album[1].video.width == 8
+    with pytest.raises(BadRequest, match=r"(?i)document can't be mixed"):
+        await bot.send_media_group(chat.id, [InputMediaVideo(clip), InputMediaDocument(b"d", filename="d.txt")])
+    edited = await bot.edit_message_media(
+        InputMediaVideo(b"other clip", caption="now a video"), chat_id=chat.id, message_id=photo.message_id
+    )
+    assert not isinstance(edited, bool)
+    assert edited.video is not None
+    assert fake.message(chat, photo.message_id).media_kind == "video"
+
+
+async def test_video_upload_over_50_mb_is_rejected_like_telegram(fake: FakeTelegram, bot: Bot) -> None:
+    chat = fake.private_chat()
+    with pytest.raises(NetworkError, match=r"Request Entity Too Large"):
+        await bot.send_video(chat.id, b"\x00" * (50_000_000 + 1), write_timeout=60)
+    assert fake.calls_to("sendVideo")[-1].error_code == 413
+    assert fake.bot_messages(chat) == []
