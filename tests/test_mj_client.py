@@ -1,4 +1,4 @@
-"""MJClient against recorded provider answers (mj-api.md §3-§6, seeds 000-004), via httpx.MockTransport."""
+"""MJClient against recorded provider answers (docs/provider-api.md §3–§6, seeds S0–S4), via httpx.MockTransport."""
 
 from __future__ import annotations
 
@@ -18,13 +18,12 @@ from bot.mj.errors import (
     BannedPrompt,
     EndpointNotFound,
     MJError,
-    ModalRequired,
     ProviderMisconfigured,
     ProviderUnavailable,
     QueueFull,
     Rejected,
 )
-from bot.mj.models import SubmitResult, Task, TaskStatus
+from bot.mj.models import BotType, SubmitResult, SubmitStatus, Task, TaskStatus
 
 BASE = "https://api.example.com"
 KEY = "sk-ZQXSECRETKEY9-7f3a9c1e2b"
@@ -269,9 +268,9 @@ async def test_speed_is_a_path_prefix_on_every_route(speed: Speed, prefix: str) 
 
 @pytest.mark.parametrize(
     ("speed", "model"),
-    [(Speed.FAST, "mj-fast"), (Speed.RELAX, "mj-relax"), (Speed.TURBO, "mj-turbo"), (Speed.DEFAULT, None)],
+    [(Speed.FAST, "mj-fast"), (Speed.RELAX, "mj-relax"), (Speed.DEFAULT, "mj-fast")],
 )
-async def test_v1_base_puts_speed_in_submit_body(speed: Speed, model: str | None) -> None:
+async def test_v1_base_puts_speed_in_submit_body(speed: Speed, model: str) -> None:
     # seed 003: POST /v1/mj/submit/imagine answers an integer result
     provider = Provider(
         raw_json('{"code": 1, "description": "提交成功", "properties": {}, "result": 12463258}'),
@@ -279,7 +278,7 @@ async def test_v1_base_puts_speed_in_submit_body(speed: Speed, model: str | None
         Reply(200, []),
     )
     async with make(provider, base="https://api.example.com/v1/", speed=speed) as mj:
-        result = await mj.imagine("Cat", bot_type="MID_JOURNEY")
+        result = await mj.imagine("Cat")
         await mj.fetch(result.task_id)
         await mj.list_by_condition([result.task_id])
     assert result.task_id == "12463258"
@@ -288,8 +287,14 @@ async def test_v1_base_puts_speed_in_submit_body(speed: Speed, model: str | None
         "/v1/mj/task/12463258/fetch",
         "/v1/mj/task/list-by-condition",
     ]
-    assert provider.body(0).get("model") == model
+    assert provider.body(0) == {"prompt": "Cat", "base64Array": [], "botType": "MID_JOURNEY", "model": model}
     assert provider.body(2) == {"ids": ["12463258"]}  # no model on queries
+
+
+def test_v1_base_refuses_a_speed_it_does_not_document() -> None:
+    # seed 003 documents only mj-fast and mj-relax for its /v1 root
+    with pytest.raises(ValueError, match="only fast and relax"):
+        MJClient("https://api.example.com/v1", KEY, speed=Speed.TURBO)
 
 
 async def test_base_with_subpath_keeps_it() -> None:
@@ -309,11 +314,11 @@ async def test_imagine_body_is_camel_case_without_nulls() -> None:
         await mj.imagine(
             "dog",
             base64_array=["data:image/png;base64,AAAA"],
-            bot_type="NIJI_JOURNEY",
+            bot_type=BotType.NIJI,
             state="chat:1",
             notify_hook="https://bot.example/hook",
         )
-    assert provider.body(0) == {"prompt": "cat --v 7", "base64Array": []}
+    assert provider.body(0) == {"prompt": "cat --v 7", "base64Array": [], "botType": "MID_JOURNEY"}
     assert provider.body(1) == {
         "prompt": "dog",
         "base64Array": ["data:image/png;base64,AAAA"],
@@ -349,19 +354,33 @@ SubmitCall = Callable[[MJClient], Awaitable[SubmitResult]]
         (
             lambda mj: mj.blend(["a", "b"], dimensions="PORTRAIT", notify_hook="https://h"),
             "/mj/submit/blend",
-            {"base64Array": ["a", "b"], "dimensions": "PORTRAIT", "notifyHook": "https://h"},
+            {"base64Array": ["a", "b"], "dimensions": "PORTRAIT", "botType": "MID_JOURNEY", "notifyHook": "https://h"},
         ),
         (
             lambda mj: mj.blend(("a", "b")),
             "/mj/submit/blend",
-            {"base64Array": ["a", "b"], "dimensions": "SQUARE"},
+            {"base64Array": ["a", "b"], "dimensions": "SQUARE", "botType": "MID_JOURNEY"},
         ),
         (
-            lambda mj: mj.describe("data:image/png;base64,AAAA", bot_type="MID_JOURNEY"),
+            lambda mj: mj.describe("data:image/png;base64,AAAA", bot_type=BotType.NIJI),
             "/mj/submit/describe",
-            {"base64": "data:image/png;base64,AAAA", "botType": "MID_JOURNEY"},
+            {"base64": "data:image/png;base64,AAAA", "botType": "NIJI_JOURNEY"},
         ),
-        (lambda mj: mj.shorten("a very long prompt"), "/mj/submit/shorten", {"prompt": "a very long prompt"}),
+        (
+            lambda mj: mj.shorten("a very long prompt"),
+            "/mj/submit/shorten",
+            {"prompt": "a very long prompt", "botType": "MID_JOURNEY"},
+        ),
+        (
+            lambda mj: mj.change(TASK_ID, "REROLL", 1),
+            "/mj/submit/change",
+            {"taskId": TASK_ID, "action": "REROLL", "index": 1},
+        ),
+        (
+            lambda mj: mj.simple_change(TASK_ID, "U2"),
+            "/mj/submit/simple-change",
+            {"content": f"{TASK_ID} U2"},
+        ),
         (
             lambda mj: mj.swap_face("face", "target", state="x"),
             "/mj/insight-face/swap",
@@ -396,8 +415,8 @@ async def test_code_1_with_integer_result() -> None:
     provider = Provider(raw_json(body))
     async with make(provider) as mj:
         result = await mj.imagine("cat")
-    assert result == SubmitResult(task_id="1320098173412546", code=1, description="提交成功")
-    assert not result.queued
+    assert result == SubmitResult(task_ids=("1320098173412546",), description="提交成功")
+    assert result.status is SubmitStatus.ACCEPTED
 
 
 async def test_code_1_with_string_result_and_properties() -> None:
@@ -419,7 +438,7 @@ async def test_string_code_and_null_properties_are_tolerated() -> None:
     body = {"code": "1", "description": "ok", "result": 42, "properties": None, "extra": [1, 2]}
     async with make(Provider(Reply(200, body))) as mj:
         result = await mj.imagine("cat")
-    assert (result.task_id, result.code, dict(result.properties)) == ("42", 1, {})
+    assert (result.task_id, result.status, dict(result.properties)) == ("42", SubmitStatus.ACCEPTED, {})
 
 
 async def test_code_22_uses_number_of_queues() -> None:
@@ -431,8 +450,7 @@ async def test_code_22_uses_number_of_queues() -> None:
     }
     async with make(Provider(Reply(200, body))) as mj:
         result = await mj.imagine("cat")
-    assert (result.task_id, result.code, result.queue_position) == ("14001929738841620", 22, 1)
-    assert result.queued
+    assert (result.task_id, result.status, result.queue_position) == ("14001929738841620", SubmitStatus.QUEUED, 1)
 
 
 async def test_code_22_falls_back_to_the_description() -> None:
@@ -459,11 +477,11 @@ async def test_code_21_means_modal_required() -> None:
     }
     provider = Provider(Reply(200, body))
     async with make(provider) as mj:
-        with pytest.raises(ModalRequired) as info:
-            await mj.action(TASK_ID, "MJ::CustomZoom::26d56b92-4ed6-45e2-8561-563797923135")
-    assert info.value.task_id == "1731000000000999"
-    assert info.value.final_prompt == "cat --v 6.1 --zoom 2"
-    assert "Waiting for window confirm" in str(info.value)
+        result = await mj.action(TASK_ID, "MJ::CustomZoom::26d56b92-4ed6-45e2-8561-563797923135")
+    assert result.status is SubmitStatus.MODAL  # an ordinary outcome: the task waits for /submit/modal
+    assert result.task_id == "1731000000000999"
+    assert result.final_prompt == "cat --v 6.1 --zoom 2"
+    assert result.description == "Waiting for window confirm"
     assert len(provider.requests) == 1
 
 
@@ -477,8 +495,20 @@ async def test_code_21_with_existing_task_is_accepted() -> None:
     }
     async with make(Provider(Reply(200, body))) as mj:
         result = await mj.action(TASK_ID, "MJ::JOB::upsample::1::abc")
-    assert (result.task_id, result.code) == ("1689231405853400", 21)
+    assert (result.task_id, result.status) == ("1689231405853400", SubmitStatus.EXISTING)
     assert result.properties["status"] == "SUCCESS"
+
+
+async def test_imagine_all_answers_four_comma_joined_ids() -> None:
+    # TA: MJ::Job::PicReader::all submits four imagines at once (docs/provider-api.md §5.2)
+    body = {
+        "code": 1,
+        "description": "Submit success",
+        "result": "1731000000000001,1731000000000002,1731000000000003,1731000000000004",
+    }
+    async with make(Provider(Reply(200, body))) as mj:
+        result = await mj.action(TASK_ID, "MJ::Job::PicReader::all")
+    assert result.task_ids == tuple(f"173100000000000{n}" for n in range(1, 5))
 
 
 async def test_code_23_is_queue_full() -> None:
@@ -827,7 +857,9 @@ async def test_fetch_gives_up_after_read_retries_attempts(sleeps: list[float]) -
         with pytest.raises(ProviderUnavailable) as info:
             await mj.fetch(TASK_ID)
     assert len(provider.requests) == 4
-    assert sleeps == [0.5, 1.0, 2.0]  # exponential, none after the last attempt
+    assert len(sleeps) == 3  # none after the last attempt
+    for delay, base in zip(sleeps, (0.5, 1.0, 2.0), strict=True):
+        assert base <= delay <= base + 0.5  # exponential, with up to one back-off of jitter
     assert info.value.status == 503
     assert "4 attempts" in str(info.value)
     assert not info.value.maybe_submitted
@@ -905,6 +937,69 @@ async def test_list_by_condition_is_retried() -> None:
         tasks = await mj.list_by_condition(["1712205491372558"])
     assert len(tasks) == 1
     assert len(provider.requests) == 2
+
+
+async def test_tasks_falls_back_to_one_fetch_each_and_remembers() -> None:
+    not_found = Reply(404, {"timestamp": "2026-12-01T09:00:00.000+00:00", "status": 404, "error": "Not Found"})
+    provider = Provider(
+        not_found,
+        Reply(200, {"id": "1", "status": "IN_PROGRESS", "progress": "15%"}),
+        Reply(200, {"id": "2", "status": "SUCCESS"}),
+    )
+    async with make(provider) as mj:
+        found = await mj.tasks(["1", "2"])
+        assert mj.per_task_fetch
+    assert sorted(found) == ["1", "2"]
+    assert provider.paths()[0] == "/mj/task/list-by-condition"
+    assert sorted(provider.paths()[1:]) == ["/mj/task/1/fetch", "/mj/task/2/fetch"]
+
+
+async def test_tasks_reports_a_provider_that_answers_no_fetch_at_all() -> None:
+    provider = Provider(Reply(404, "Not Found"), Reply(503, "down"))
+    async with make(provider, read_retries=1) as mj:
+        with pytest.raises(ProviderUnavailable):
+            await mj.tasks(["1", "2"])
+
+
+# ----------------------------------------------------------------------------------- button presses
+
+SPRING_404 = Reply(404, {"timestamp": "2026-12-01T09:00:00.000+00:00", "status": 404, "error": "Not Found"})
+
+
+async def test_a_press_goes_through_change_where_the_provider_has_no_action() -> None:
+    # novicezk's open-source proxy: no /submit/action, only /submit/change (docs/provider-api.md §5.9)
+    provider = Provider(SPRING_404, Reply(200, {"code": 1, "description": "ok", "result": "77"}))
+    async with make(provider) as mj:
+        first = await mj.press(TASK_ID, "MJ::JOB::upsample::2::abc", state="mjbot:1")
+        second = await mj.press(TASK_ID, "MJ::JOB::reroll::0::abc::SOLO")
+    assert (first.task_id, second.task_id) == ("77", "77")
+    assert provider.paths() == ["/mj/submit/action", "/mj/submit/change", "/mj/submit/change"]
+    assert provider.body(1) == {"taskId": TASK_ID, "action": "UPSCALE", "index": 2, "state": "mjbot:1"}
+    assert provider.body(2) == {"taskId": TASK_ID, "action": "REROLL", "index": 1}  # relays refuse index 0
+
+
+async def test_a_press_falls_back_to_simple_change_last() -> None:
+    provider = Provider(SPRING_404, SPRING_404, Reply(200, {"code": 1, "description": "ok", "result": "78"}))
+    async with make(provider) as mj:
+        result = await mj.press(TASK_ID, "MJ::JOB::variation::3::abc")
+    assert result.task_id == "78"
+    assert provider.paths() == ["/mj/submit/action", "/mj/submit/change", "/mj/submit/simple-change"]
+    assert provider.body(2) == {"content": f"{TASK_ID} V3"}
+
+
+async def test_a_press_that_only_the_action_route_can_send_says_so() -> None:
+    async with make(Provider(SPRING_404)) as mj:
+        with pytest.raises(EndpointNotFound):
+            await mj.press(TASK_ID, "MJ::JOB::pan_left::1::abc::SOLO")
+
+
+async def test_a_refused_press_is_not_sent_anywhere_else() -> None:
+    # TA answers a missing parent with HTTP 404 *and* an envelope: a refusal, not a missing route.
+    provider = Provider(Reply(404, {"code": 3, "description": "关联任务不存在或已失效", "result": None}))
+    async with make(provider) as mj:
+        with pytest.raises(Rejected):
+            await mj.press(TASK_ID, "MJ::JOB::upsample::1::abc")
+    assert provider.paths() == ["/mj/submit/action"]
 
 
 # ------------------------------------------------------------------------- upload, seed, cancel
@@ -987,7 +1082,6 @@ SECRET_SCENARIOS: list[tuple[Reply | Boom, type[MJError]]] = [
     (Reply(403, {"error": {"message": ECHO, "type": "new_api_error"}}), AuthenticationFailed),
     (Reply(400, {"description": ECHO, "type": "upstream_error", "code": 4}), Rejected),
     (Reply(200, {"success": False, "code": -1, "message": ECHO}), Rejected),
-    (Reply(200, {"code": 21, "description": ECHO, "result": "77"}), ModalRequired),
     (Reply(200, {"code": 24, "description": ECHO, "properties": {}}), BannedPrompt),
     (Reply(404, f"<html><title>{ECHO}</title></html>"), EndpointNotFound),
     (Reply(502, ECHO), ProviderUnavailable),
@@ -1016,6 +1110,13 @@ async def test_api_key_never_in_exception_messages(
         for fragment in KEY_FRAGMENTS:
             assert all(fragment not in text for text in texts)
     assert all(fragment not in caplog.text for fragment in KEY_FRAGMENTS)
+
+
+async def test_api_key_never_in_a_modal_answers_description() -> None:
+    async with make(Provider(Reply(200, {"code": 21, "description": ECHO, "result": "77"}))) as mj:
+        result = await mj.action(TASK_ID, "MJ::CustomZoom::abc")
+    assert result.status is SubmitStatus.MODAL
+    assert all(fragment not in result.description for fragment in KEY_FRAGMENTS)
 
 
 async def test_debug_log_names_method_path_status_but_no_headers(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,36 +1,58 @@
 """The midjourney-proxy provider client. Knows nothing of Telegram."""
 
-from bot.mj.client import AuthStyle, MJClient, Speed
+from bot.mj.buttons import (
+    ButtonAction,
+    ButtonMeaning,
+    NeedsInput,
+    Produces,
+    Row,
+    button_label,
+    grid_buttons,
+    meaning,
+)
+from bot.mj.client import AuthStyle, MJClient, Speed, check_speed
 from bot.mj.errors import (
     AuthenticationFailed,
     BannedPrompt,
     EndpointNotFound,
     MJError,
-    ModalRequired,
     ProviderMisconfigured,
     ProviderUnavailable,
     QueueFull,
     Rejected,
     SubmitRefused,
 )
-from bot.mj.models import Button, SubmitResult, Task, TaskStatus
+from bot.mj.models import BotType, Button, SubmitResult, SubmitStatus, Task, TaskStatus
+from bot.mj.reasons import Reason, known_reason
 
 __all__ = [
     "AuthStyle",
     "AuthenticationFailed",
     "BannedPrompt",
+    "BotType",
     "Button",
+    "ButtonAction",
+    "ButtonMeaning",
     "EndpointNotFound",
     "MJClient",
     "MJError",
-    "ModalRequired",
+    "NeedsInput",
+    "Produces",
     "ProviderMisconfigured",
     "ProviderUnavailable",
     "QueueFull",
+    "Reason",
     "Rejected",
+    "Row",
     "Speed",
     "SubmitRefused",
     "SubmitResult",
+    "SubmitStatus",
     "Task",
     "TaskStatus",
+    "button_label",
+    "check_speed",
+    "grid_buttons",
+    "known_reason",
+    "meaning",
 ]

@@ -1,10 +1,11 @@
-"""Async client for a midjourney-proxy compatible provider (see mj-api.md). Knows nothing of Telegram.
+"""Async client for a midjourney-proxy compatible provider (docs/provider-api.md). Knows nothing of Telegram.
 
 Every answer goes through a small number of interpreters so that all submits share one reading of the
 SubmitResultVO envelope (§3-§4) and of the HTTP-level quirks of NZ, TA and new-api relays (§3.2, §13).
 
 Submits (and cancel/upload) are sent exactly once: each one may cost money. Read-only queries are
-retried on transient failures. The API key never appears in an exception message or a log line.
+retried on transient failures, in one place (`_read`). The API key never appears in an exception
+message or a log line.
 """
 
 from __future__ import annotations
@@ -22,20 +23,21 @@ from typing import Any, Final, Self
 from urllib.parse import quote, urlsplit
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from bot.mj.buttons import meaning
 from bot.mj.errors import (
     AuthenticationFailed,
     BannedPrompt,
     EndpointNotFound,
     MJError,
-    ModalRequired,
     ProviderMisconfigured,
     ProviderUnavailable,
     QueueFull,
     Rejected,
     SubmitRefused,
 )
-from bot.mj.models import SubmitResult, Task, as_id
+from bot.mj.models import BotType, SubmitResult, SubmitStatus, Task, as_id
 
 log = logging.getLogger("bot.mj")
 
@@ -62,10 +64,11 @@ _PATH_PREFIX: Final[Mapping[Speed, str]] = {
     Speed.TURBO: "/mj-turbo",
     Speed.DEFAULT: "",
 }
+# Seed S3's /v1 root documents only these two and defaults to fast (docs/provider-api.md §1).
 _V1_MODEL: Final[Mapping[Speed, str]] = {
+    Speed.DEFAULT: "mj-fast",
     Speed.FAST: "mj-fast",
     Speed.RELAX: "mj-relax",
-    Speed.TURBO: "mj-turbo",
 }
 
 _CODE_SUCCESS: Final = 1
@@ -77,6 +80,7 @@ _CODE_NOT_FOUND: Final = 3
 _ACCEPTED_CODES: Final = frozenset({_CODE_SUCCESS, _CODE_EXISTED_OR_MODAL, _CODE_IN_QUEUE})
 
 LIST_BATCH_SIZE: Final = 100
+_FETCH_CONCURRENCY: Final = 8  # per-task fetches in flight at once, where list-by-condition is missing
 _MAX_RETRY_AFTER: Final = 10.0
 _EXCERPT_CHARS: Final = 200
 
@@ -257,14 +261,44 @@ def _path_segment(task_id: str) -> str:
     return quote(text, safe="")
 
 
+def _result_ids(value: object) -> tuple[str, ...]:
+    """The task ids in `result`: one id, or TA's comma-joined ids for "Imagine all" (§5.2)."""
+    if isinstance(value, str) and "," in value:
+        return tuple(text for text in (as_id(part) for part in value.split(",")) if text)
+    single = _result_id(value)
+    return (single,) if single else ()
+
+
+def _is_v1(base_url: str) -> bool:
+    return urlsplit(base_url.strip().rstrip("/")).path.lower().endswith("/v1")
+
+
+def check_speed(base_url: str, speed: Speed) -> None:
+    """Raise ValueError when the provider root cannot be asked for this speed (§1)."""
+    if _is_v1(base_url) and speed not in _V1_MODEL:
+        raise ValueError(f"a /v1 provider root offers only fast and relax (model mj-fast or mj-relax), not {speed}")
+
+
+class _PressRoute(StrEnum):
+    """How this provider takes button presses; learned from its first 404 (§5.2, §5.9)."""
+
+    ACTION = "/mj/submit/action"
+    CHANGE = "/mj/submit/change"
+    SIMPLE_CHANGE = "/mj/submit/simple-change"
+
+
 @dataclass(frozen=True)
 class _Accepted:
-    """An envelope the provider marked as accepted (codes 1, 22, or 21 pointing at an existing task)."""
+    """An envelope the provider marked as accepted (codes 1, 21 and 22)."""
 
     code: int
     result: object
     description: str
     properties: Mapping[str, Any] = field(default_factory=dict)
+
+
+async def _pause(seconds: float) -> None:
+    await _sleep(seconds)  # looked up at call time, so tests can observe the back-off
 
 
 # --------------------------------------------------------------------------------------------------
@@ -294,17 +328,20 @@ class MJClient:
             raise ValueError("base_url must not contain a query string or fragment")
         auth_style = AuthStyle(auth_style)
         self._speed = Speed(speed)
-        # seed-003 style providers: /v1/mj/... with the speed as `model` in the submit body (mj-api.md §1).
-        self._v1 = parts.path.lower().endswith("/v1")
-        prefix = "" if self._v1 else _PATH_PREFIX[self._speed]
+        check_speed(base, self._speed)
+        # Seed-S3 style providers: /v1/mj/... with the speed as `model` in every submit body (§1).
+        v1 = _is_v1(base)
+        prefix = "" if v1 else _PATH_PREFIX[self._speed]
         self._root = base + prefix
         self._root_path = parts.path + prefix
-        self._model = _V1_MODEL.get(self._speed) if self._v1 else None
+        self._model = _V1_MODEL[self._speed] if v1 else None
         key = _clean_key(api_key, auth_style)
         self._secrets = _secret_variants(key)
         self._timeout = timeout
         self._read_attempts = max(1, read_retries)
-        self._retry_backoff = max(0.0, retry_backoff)
+        self._backoff = wait_exponential_jitter(multiplier=retry_backoff, max=8.0, jitter=retry_backoff)
+        self._press_route = _PressRoute.ACTION
+        self.per_task_fetch = False  # set once the provider turns out to lack list-by-condition
         self._http = httpx.AsyncClient(
             headers={"Accept": "application/json", **_auth_headers(key, auth_style)},
             timeout=httpx.Timeout(timeout),
@@ -337,18 +374,47 @@ class MJClient:
         prompt: str,
         *,
         base64_array: Sequence[str] = (),
-        bot_type: str | None = None,
+        bot_type: BotType = BotType.MIDJOURNEY,
         state: str | None = None,
         notify_hook: str | None = None,
     ) -> SubmitResult:
         body = _compact(
             prompt=prompt,
             base64Array=list(base64_array),  # always sent: some providers mark it required
-            botType=bot_type,
+            botType=bot_type.value,
             state=state,
             notifyHook=notify_hook,
         )
         return await self._submit("/mj/submit/imagine", body)
+
+    async def press(
+        self, task_id: str, custom_id: str, *, state: str | None = None, notify_hook: str | None = None
+    ) -> SubmitResult:
+        """Press one of a task's buttons, through whichever route this provider has (§5.2, §5.9).
+
+        Providers without /submit/action (novicezk's open source) answer 404, which sends nothing, so
+        the same press then goes to /submit/change, or /submit/simple-change; the route is remembered.
+        """
+        change = meaning(custom_id).legacy_change
+        if self._press_route is _PressRoute.ACTION:
+            try:
+                return await self.action(task_id, custom_id, state=state, notify_hook=notify_hook)
+            except EndpointNotFound:
+                if change is None:
+                    raise
+                log.info("the provider has no /submit/action; pressing buttons through /submit/change")
+                self._press_route = _PressRoute.CHANGE
+        if change is None:
+            raise Rejected(f"{self._root_path}/mj/submit/action is not offered by this provider", code=None)
+        if self._press_route is _PressRoute.CHANGE:
+            try:
+                return await self.change(task_id, *change, state=state, notify_hook=notify_hook)
+            except EndpointNotFound:
+                log.info("the provider has no /submit/change; pressing buttons through /submit/simple-change")
+                self._press_route = _PressRoute.SIMPLE_CHANGE
+        word = meaning(custom_id).simple_change
+        assert word is not None  # every legacy change has a word
+        return await self.simple_change(task_id, word, state=state, notify_hook=notify_hook)
 
     async def action(
         self,
@@ -360,6 +426,18 @@ class MJClient:
     ) -> SubmitResult:
         body = _compact(taskId=task_id, customId=custom_id, state=state, notifyHook=notify_hook)
         return await self._submit("/mj/submit/action", body)
+
+    async def change(
+        self, task_id: str, action: str, index: int, *, state: str | None = None, notify_hook: str | None = None
+    ) -> SubmitResult:
+        body = _compact(taskId=task_id, action=action, index=index, state=state, notifyHook=notify_hook)
+        return await self._submit("/mj/submit/change", body)
+
+    async def simple_change(
+        self, task_id: str, word: str, *, state: str | None = None, notify_hook: str | None = None
+    ) -> SubmitResult:
+        body = _compact(content=f"{task_id} {word}", state=state, notifyHook=notify_hook)
+        return await self._submit("/mj/submit/simple-change", body)
 
     async def modal(
         self,
@@ -378,14 +456,14 @@ class MJClient:
         base64_array: Sequence[str],
         *,
         dimensions: str = "SQUARE",
-        bot_type: str | None = None,
+        bot_type: BotType = BotType.MIDJOURNEY,
         state: str | None = None,
         notify_hook: str | None = None,
     ) -> SubmitResult:
         body = _compact(
             base64Array=list(base64_array),
             dimensions=dimensions,
-            botType=bot_type,
+            botType=bot_type.value,
             state=state,
             notifyHook=notify_hook,
         )
@@ -395,22 +473,22 @@ class MJClient:
         self,
         base64: str,
         *,
-        bot_type: str | None = None,
+        bot_type: BotType = BotType.MIDJOURNEY,
         state: str | None = None,
         notify_hook: str | None = None,
     ) -> SubmitResult:
-        body = _compact(base64=base64, botType=bot_type, state=state, notifyHook=notify_hook)
+        body = _compact(base64=base64, botType=bot_type.value, state=state, notifyHook=notify_hook)
         return await self._submit("/mj/submit/describe", body)
 
     async def shorten(
         self,
         prompt: str,
         *,
-        bot_type: str | None = None,
+        bot_type: BotType = BotType.MIDJOURNEY,
         state: str | None = None,
         notify_hook: str | None = None,
     ) -> SubmitResult:
-        body = _compact(prompt=prompt, botType=bot_type, state=state, notifyHook=notify_hook)
+        body = _compact(prompt=prompt, botType=bot_type.value, state=state, notifyHook=notify_hook)
         return await self._submit("/mj/submit/shorten", body)
 
     async def swap_face(
@@ -428,9 +506,7 @@ class MJClient:
         """Upload images to Discord through the provider; returns the (expiring) attachment URLs."""
         route = "/mj/submit/upload-discord-images"
         label = self._label("POST", route)
-        payload = self._with_model({"base64Array": list(base64_array)})
-        resp, body = await self._send_once("POST", route, payload)
-        self._check_http(label, resp, body, submit=True)
+        resp, body = await self._exchange("POST", route, self._with_model({"base64Array": list(base64_array)}))
         accepted = self._interpret(label, resp, body, submit=True)
         result = accepted.result
         items = result if isinstance(result, list) else [result]
@@ -443,8 +519,7 @@ class MJClient:
         """Cancel (or dismiss a MODAL) task. Sent once. TA answers 200 with an empty body."""
         route = f"/mj/task/{_path_segment(task_id)}/cancel"
         label = self._label("POST", route)
-        resp, body = await self._send_once("POST", route, None, submit=False)
-        self._check_http(label, resp, body, submit=False)
+        resp, body = await self._exchange("POST", route, None, submit=False)
         if not _is_success(resp.status_code):
             raise self._http_refusal(label, resp.status_code, body)
         if body.is_html:
@@ -459,7 +534,6 @@ class MJClient:
         route = f"/mj/task/{_path_segment(task_id)}/fetch"
         label = self._label("GET", route)
         resp, body = await self._read("GET", route)
-        self._check_http(label, resp, body, submit=False)
         status = resp.status_code
         if _is_success(status):
             if body.empty or (body.is_json and body.data is None):
@@ -476,6 +550,18 @@ class MJClient:
             return None
         raise self._http_refusal(label, status, body)
 
+    async def tasks(self, ids: Sequence[str]) -> dict[str, Task]:
+        """The known tasks among `ids`, by id: batched list-by-condition, or one fetch each where it is missing."""
+        if not ids:
+            return {}
+        if not self.per_task_fetch:
+            try:
+                return {task.id: task for task in await self.list_by_condition(ids)}
+            except EndpointNotFound:
+                log.warning("the provider has no list-by-condition; falling back to one fetch per task")
+                self.per_task_fetch = True
+        return await self._fetch_each(ids)
+
     async def list_by_condition(self, ids: Sequence[str]) -> list[Task]:
         """Tasks for the given ids (unknown ids are simply missing), asked for in batches of 100."""
         wanted = [ids] if isinstance(ids, str) else list(ids)
@@ -489,22 +575,38 @@ class MJClient:
         route = f"/mj/task/{_path_segment(task_id)}/image-seed"
         label = self._label("GET", route)
         resp, body = await self._read("GET", route)
-        self._check_http(label, resp, body, submit=False)
         accepted = self._interpret(label, resp, body, submit=False)
         seed = _result_id(accepted.result)
         if seed is None:
             raise ProviderUnavailable(f"{label}: answered without a seed", status=resp.status_code)
         return seed
 
+    async def _fetch_each(self, ids: Sequence[str]) -> dict[str, Task]:
+        gate = asyncio.Semaphore(_FETCH_CONCURRENCY)
+
+        async def one(task_id: str) -> Task | None:
+            async with gate:
+                return await self.fetch(task_id)
+
+        results = await asyncio.gather(*(one(i) for i in ids), return_exceptions=True)
+        found = {task.id: task for task in results if isinstance(task, Task)}
+        errors = [r for r in results if isinstance(r, BaseException)]
+        unexpected = [e for e in errors if not isinstance(e, MJError)]
+        if unexpected:
+            raise unexpected[0]
+        if errors and len(errors) == len(results):
+            raise errors[0]  # nothing came through: the provider is down, say so once
+        return found
+
     async def _list_batch(self, ids: list[str]) -> list[Task]:
         route = "/mj/task/list-by-condition"
         label = self._label("POST", route)
         resp, body = await self._read("POST", route, {"ids": ids})
-        self._check_http(label, resp, body, submit=False)
         if not _is_success(resp.status_code):
             raise self._http_refusal(label, resp.status_code, body)
         if body.is_html:
-            raise self._html_answer(label)
+            # new-api serves its dashboard for routes it lacks; fetch may still be there (§5.11).
+            raise EndpointNotFound(f"{label}: answered with an HTML page, not a task list", status=resp.status_code)
         if body.is_json and isinstance(body.data, list):
             return [task for task in (Task.from_json(item) for item in body.data) if task is not None]
         if _envelope(body) is not None:
@@ -523,10 +625,17 @@ class MJClient:
 
     async def _submit(self, route: str, payload: dict[str, Any]) -> SubmitResult:
         label = self._label("POST", route)
-        resp, body = await self._send_once("POST", route, self._with_model(payload))
-        self._check_http(label, resp, body, submit=True)
-        accepted = self._interpret(label, resp, body, submit=True)
-        return self._submit_result(label, accepted)
+        resp, body = await self._exchange("POST", route, self._with_model(payload))
+        return self._submit_result(label, self._interpret(label, resp, body, submit=True))
+
+    async def _exchange(
+        self, method: str, route: str, payload: Mapping[str, Any] | None, *, submit: bool = True
+    ) -> tuple[httpx.Response, _Body]:
+        """Send once (anything that may cost money or change state) and check the HTTP status."""
+        resp = await self._send(method, route, payload, submit=submit)
+        body = _decode(resp)
+        self._check_http(self._label(method, route), resp, body, submit=submit)
+        return resp, body
 
     async def _send(
         self, method: str, route: str, payload: Mapping[str, Any] | None, *, submit: bool
@@ -545,36 +654,36 @@ class MJClient:
         log.debug("%s -> HTTP %d", label, resp.status_code)
         return resp
 
-    async def _send_once(
-        self, method: str, route: str, payload: Mapping[str, Any] | None, *, submit: bool = True
-    ) -> tuple[httpx.Response, _Body]:
-        resp = await self._send(method, route, payload, submit=submit)
-        return resp, _decode(resp)
-
     async def _read(
         self, method: str, route: str, payload: Mapping[str, Any] | None = None
     ) -> tuple[httpx.Response, _Body]:
-        """Send a read-only request, retrying connect errors, timeouts, 5xx and 429."""
+        """Send a read-only request, retrying connect errors, timeouts, 5xx and 429 with jittered back-off."""
         label = self._label(method, route)
-        for attempt in range(self._read_attempts):
-            delay = self._retry_backoff * 2**attempt
-            try:
-                resp = await self._send(method, route, payload, submit=False)
-            except ProviderUnavailable as exc:
-                error = exc
-            else:
-                body = _decode(resp)
-                if not _is_transient(resp.status_code):
-                    return resp, body
-                error = self._unavailable(label, resp, body, submit=False)
-                delay = _retry_after(resp) or delay
-            if attempt + 1 >= self._read_attempts:
-                break
-            log.debug("%s: retrying in %.2f s", label, delay)
-            await _sleep(delay)
-        raise ProviderUnavailable(
-            f"{error.message} (gave up after {self._read_attempts} attempts)", status=error.status
-        ) from error
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._read_attempts),
+            wait=self._read_wait,
+            retry=retry_if_exception_type(ProviderUnavailable),
+            sleep=_pause,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    resp = await self._send(method, route, payload, submit=False)
+                    body = _decode(resp)
+                    if _is_transient(resp.status_code):
+                        raise self._unavailable(label, resp, body, submit=False)
+        except ProviderUnavailable as error:
+            raise ProviderUnavailable(
+                f"{error.message} (gave up after {self._read_attempts} attempts)", status=error.status
+            ) from error
+        self._check_http(label, resp, body, submit=False)
+        return resp, body
+
+    def _read_wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome is not None else None
+        hinted = error.retry_after if isinstance(error, ProviderUnavailable) else None
+        return hinted if hinted is not None else float(self._backoff(state))
 
     # -------------------------------------------------------------------------- interpretation
 
@@ -624,24 +733,26 @@ class MJClient:
                 status=status,
                 maybe_submitted=submit,
             )
-        result = envelope.get("result")
-        if code == _CODE_EXISTED_OR_MODAL and not (properties.get("imageUrl") or properties.get("status")):
-            modal_id = _result_id(result)
-            if modal_id is None:
-                raise ProviderUnavailable(f"{label}: modal required but no task id", maybe_submitted=submit)
-            raise ModalRequired(modal_id, description=description, properties=properties)
-        return _Accepted(code, result, description, properties)
+        return _Accepted(code, envelope.get("result"), description, properties)
 
     def _submit_result(self, label: str, accepted: _Accepted) -> SubmitResult:
-        task_id = _result_id(accepted.result)
-        if task_id is None:
+        task_ids = _result_ids(accepted.result)
+        if not task_ids:
             raise ProviderUnavailable(f"{label}: accepted without a task id", maybe_submitted=True)
-        queue = _queue_position(accepted.properties, accepted.description) if accepted.code == _CODE_IN_QUEUE else None
+        properties = accepted.properties
+        status = SubmitStatus.ACCEPTED
+        queue = None
+        if accepted.code == _CODE_IN_QUEUE:
+            status, queue = SubmitStatus.QUEUED, _queue_position(properties, accepted.description)
+        elif accepted.code == _CODE_EXISTED_OR_MODAL:
+            # Old novicezk answered a repeated upscale with the existing task; everyone else means a modal (§4).
+            existing = properties.get("imageUrl") or properties.get("status")
+            status = SubmitStatus.EXISTING if existing else SubmitStatus.MODAL
         return SubmitResult(
-            task_id=task_id,
-            code=accepted.code,
+            task_ids=task_ids,
+            status=status,
             description=accepted.description,
-            properties=accepted.properties,
+            properties=properties,
             queue_position=queue,
         )
 
@@ -695,7 +806,10 @@ class MJClient:
     def _unavailable(self, label: str, resp: httpx.Response, body: _Body, *, submit: bool) -> ProviderUnavailable:
         status = resp.status_code
         return ProviderUnavailable(
-            self._http_message(label, status, body), status=status, maybe_submitted=submit and status != 408
+            self._http_message(label, status, body),
+            status=status,
+            maybe_submitted=submit and status != 408,
+            retry_after=_retry_after(resp),
         )
 
     def _unexpected(self, label: str, status: int, body: _Body, *, submit: bool) -> ProviderUnavailable:

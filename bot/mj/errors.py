@@ -26,10 +26,18 @@ class ProviderUnavailable(MJError):
     (a read timeout, for instance): the job may exist and may be billed.
     """
 
-    def __init__(self, message: str, *, status: int | None = None, maybe_submitted: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        maybe_submitted: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.maybe_submitted = maybe_submitted
+        self.retry_after = retry_after  # seconds the provider asked us to wait (Retry-After)
 
 
 class ProviderMisconfigured(MJError):
@@ -82,16 +90,3 @@ class QueueFull(SubmitRefused):
 
 class Rejected(SubmitRefused):
     """Any other refusal: validation errors, unknown action, missing parent task, no quota…"""
-
-
-class ModalRequired(MJError):
-    """Code 21: the action created a task in MODAL that waits for /submit/modal."""
-
-    def __init__(self, task_id: str, *, description: str = "", properties: Mapping[str, Any] | None = None):
-        super().__init__(description or "modal input required")
-        self.task_id = task_id
-        self.properties: Mapping[str, Any] = properties or {}
-
-    @property
-    def final_prompt(self) -> str:
-        return str(self.properties.get("finalPrompt") or "")

@@ -1,7 +1,7 @@
 """Typed views of the midjourney-proxy payloads.
 
-Providers disagree on types and presence of nearly every field (mj-api.md §3, §6), so every parser
-here is lenient: it accepts integers or strings for ids, missing keys, nulls, and keeps the raw dict.
+Providers disagree on types and presence of nearly every field (docs/provider-api.md §3, §6), so every
+parser here is lenient: it accepts integers or strings for ids, missing keys, nulls, and keeps the raw dict.
 """
 
 from __future__ import annotations
@@ -156,16 +156,35 @@ class Task:
         )
 
 
+class BotType(StrEnum):
+    """Which Midjourney bot draws (docs/provider-api.md §5); some providers require it on every submit."""
+
+    MIDJOURNEY = "MID_JOURNEY"
+    NIJI = "NIJI_JOURNEY"
+
+
+class SubmitStatus(StrEnum):
+    ACCEPTED = "accepted"  # code 1 (relays also turn 21 and 22 into 1)
+    QUEUED = "queued"  # code 22: accepted behind `queue_position` other tasks
+    MODAL = "modal"  # code 21: the new task waits in MODAL for /submit/modal (§7)
+    EXISTING = "existing"  # code 21 naming an existing task (old novicezk's repeated upscale, §4)
+
+
 @dataclass(frozen=True)
 class SubmitResult:
-    """An accepted submit (codes 1 and 22, or an old-style 21 pointing at an existing task)."""
+    """An accepted submit. `task_ids` has several ids only for TA's "Imagine all" (§5.2)."""
 
-    task_id: str
-    code: int = 1
+    task_ids: tuple[str, ...]
+    status: SubmitStatus = SubmitStatus.ACCEPTED
     description: str = ""
     properties: Mapping[str, Any] = field(default_factory=dict)
     queue_position: int | None = None  # code 22: tasks ahead of this one
 
     @property
-    def queued(self) -> bool:
-        return self.queue_position is not None
+    def task_id(self) -> str:
+        return self.task_ids[0]
+
+    @property
+    def final_prompt(self) -> str:
+        """The prompt a modal would be pre-filled with (code 21)."""
+        return _as_str(self.properties.get("finalPrompt"))
