@@ -1,18 +1,8 @@
-"""Persistence: one SQLite file, migrations at start, one repository per table."""
+"""Persistence: one SQLite file, migrations at start, one repository per table. Maps rows; owns no rules."""
 
+from bot.store.buttons import ButtonRepository, StoredButton
 from bot.store.db import Database
-from bot.store.models import ErrorKind, Job, JobKind, JobStatus, NewJob, StoredButton
-from bot.store.repositories import ButtonRepository, JobRepository, ResultRepository
+from bot.store.jobs import JobRepository, Row, SqlValue
+from bot.store.results import ResultRepository
 
-__all__ = [
-    "ButtonRepository",
-    "Database",
-    "ErrorKind",
-    "Job",
-    "JobKind",
-    "JobRepository",
-    "JobStatus",
-    "NewJob",
-    "ResultRepository",
-    "StoredButton",
-]
+__all__ = ["ButtonRepository", "Database", "JobRepository", "ResultRepository", "Row", "SqlValue", "StoredButton"]

@@ -71,6 +71,20 @@ MIGRATIONS: tuple[str, ...] = (
         created_at REAL NOT NULL
     );
     """,
+    # One meaning per column: the preview and the result get their own URL, problems their own names.
+    """
+    ALTER TABLE jobs RENAME COLUMN status TO state;
+    ALTER TABLE jobs RENAME COLUMN label TO button_label;
+    ALTER TABLE jobs RENAME COLUMN error_kind TO problem;
+    ALTER TABLE jobs RENAME COLUMN error TO problem_detail;
+    ALTER TABLE jobs RENAME COLUMN result_file_id TO photo_file_id;
+    ALTER TABLE jobs RENAME COLUMN image_url TO result_url;
+    ALTER TABLE jobs ADD COLUMN preview_url TEXT;
+    ALTER TABLE jobs ADD COLUMN document_file_id TEXT;
+    ALTER TABLE jobs ADD COLUMN status_as_text INTEGER NOT NULL DEFAULT 0;
+    UPDATE jobs SET preview_url = result_url, result_url = NULL WHERE state <> 'succeeded';
+    CREATE INDEX jobs_parent ON jobs(parent_job_id, custom_id);
+    """,
 )
 
 
@@ -129,6 +143,11 @@ class Database:
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self.conn.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        """One write statement in its own transaction; returns the first row it yields (RETURNING)."""
+        async with self.transaction() as conn, conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
 
 
 def _statements(script: str) -> list[str]:
