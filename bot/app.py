@@ -16,15 +16,16 @@ from pathlib import Path
 
 import httpx
 from telegram import BotCommand, Update
+from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import Settings
-from bot.jobs import ImageFetcher, JobService, Tracker
+from bot.jobs import ImageFetcher, JobRunner, JobService, Scheduler
 from bot.mj import MJClient
 from bot.store import Database
-from bot.telegram.delivery import TelegramPresenter
-from bot.telegram.handlers import Handlers
+from bot.telegram import handlers
+from bot.telegram.display import TelegramDisplay
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,9 @@ class BotRuntime:
     db: Database
     client: MJClient
     images: ImageFetcher
+    runner: JobRunner
+    scheduler: Scheduler
     service: JobService
-    tracker: Tracker
 
 
 class StartupError(Exception):
@@ -70,21 +72,28 @@ def build(
     )
     images = ImageFetcher(transport=image_transport)
     db = Database(settings.database_path)
-    service = JobService(client, db, images, job_timeout=settings.job_timeout_minutes * 60)
     app = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .concurrent_updates(64)
         .rate_limiter(AIORateLimiter(max_retries=3))
         .build()
     )
-    presenter = TelegramPresenter(app.bot, service, edit_interval=settings.status_edit_interval)
-    service.listener = presenter
-    Handlers(service, presenter).register(app)
-    tracker = Tracker(service, poll_interval=settings.poll_interval)
-    return BotRuntime(settings, app, db, client, images, service, tracker)
+    runner = JobRunner(
+        client,
+        db,
+        images,
+        TelegramDisplay(app.bot),
+        job_timeout=settings.job_timeout_minutes * 60,
+        edit_interval=settings.status_edit_interval,
+    )
+    scheduler = Scheduler(runner, poll_interval=settings.poll_interval)
+    service = JobService(runner, scheduler)
+    handlers.register(app, service)
+    return BotRuntime(settings, app, db, client, images, runner, scheduler, service)
 
 
 async def start(bot: BotRuntime) -> None:
@@ -98,9 +107,10 @@ async def start(bot: BotRuntime) -> None:
         await bot.app.bot.set_my_commands(COMMANDS)
     except TelegramError as exc:
         log.warning("could not set the command menu: %s", exc)
-    await bot.tracker.start()
+    await bot.scheduler.start()
+    _touch(heartbeat_path(bot.settings))  # Telegram answered getMe just now
     if bot.app.job_queue is not None:
-        bot.app.job_queue.run_repeating(_heartbeat, HEARTBEAT_EVERY, first=0, data=heartbeat_path(bot.settings))
+        bot.app.job_queue.run_repeating(_heartbeat, HEARTBEAT_EVERY, data=heartbeat_path(bot.settings))
     assert bot.app.updater is not None
     await bot.app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
     await bot.app.start()
@@ -113,7 +123,7 @@ async def stop(bot: BotRuntime) -> None:
         await bot.app.updater.stop()
     if bot.app.running:
         await bot.app.stop()
-    await bot.tracker.stop()
+    await bot.scheduler.stop()
     await bot.app.shutdown()
     await bot.client.aclose()
     await bot.images.aclose()
@@ -148,5 +158,9 @@ async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.get_me()
     path = context.job.data if context.job else None
     if isinstance(path, Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(str(time.time()))
+        _touch(path)
+
+
+def _touch(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(str(time.time()))

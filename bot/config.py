@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.mj import AuthStyle, Speed
+from bot.mj import AuthStyle, Speed, check_speed
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 
@@ -70,6 +70,14 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return value
 
+    @model_validator(mode="after")
+    def _speed_offered(self) -> Settings:
+        try:
+            check_speed(self.mj_base_url, self.mj_speed)
+        except ValueError as exc:
+            raise ValueError(f"MJ_SPEED={self.mj_speed.value} does not fit MJ_BASE_URL: {exc}") from None
+        return self
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -90,10 +98,13 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
 def _describe(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors(include_input=False, include_url=False):
-        name = str(error["loc"][0]).upper() if error["loc"] else "?"
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        if not error["loc"]:  # a rule about several settings names them itself
+            lines.append(f"{reason}.")
+            continue
+        name = str(error["loc"][0]).upper()
         if error["type"] == "missing":
             lines.append(f"{name} is required but not set (put it in .env or the environment).")
         else:
-            reason = str(error["msg"]).removeprefix("Value error, ")
             lines.append(f"{name} is invalid: {reason}.")
     return "Configuration error:\n  " + "\n  ".join(lines)

@@ -38,6 +38,10 @@ class Redactor:
             record.exc_text = self.redact(record.exc_text)
 
 
+# Request lines carry the token in the URL and add nothing at INFO; the job queue's heartbeat would
+# log two lines every 30 s.
+NOISY_LOGGERS = ("httpx", "httpcore", "aiohttp.access", "apscheduler")
+
 _redactor = Redactor()
 _base_factory = logging.getLogRecordFactory()
 
@@ -63,6 +67,5 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
         handler._mjbot = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level)
-    # Request lines carry the token in the URL and add nothing at INFO.
-    for noisy in ("httpx", "httpcore", "aiohttp.access"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

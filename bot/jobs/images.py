@@ -1,4 +1,4 @@
-"""Downloading result and preview images from the provider's CDN."""
+"""Downloading result and preview images from the provider's CDN (its links expire, §10.3)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,13 @@ import logging
 
 import httpx
 from PIL import Image
+from tenacity import (
+    AsyncRetrying,
+    before_sleep_log,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 log = logging.getLogger(__name__)
 
@@ -15,6 +22,10 @@ MAX_IMAGE_BYTES = 50_000_000  # nothing larger could be passed on to a chat anyw
 
 
 class ImageDownloadError(Exception):
+    pass
+
+
+class _Transient(Exception):
     pass
 
 
@@ -28,7 +39,7 @@ class ImageFetcher:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=True, transport=transport)
-        self._attempts = attempts
+        self.attempts = attempts
         self._backoff = backoff
 
     async def aclose(self) -> None:
@@ -36,37 +47,38 @@ class ImageFetcher:
 
     async def fetch(self, url: str, *, attempts: int | None = None) -> bytes:
         """Fetch an image, retrying transient failures; raise ImageDownloadError when it cannot be had."""
-        tries = attempts or self._attempts
-        last = ""
-        for attempt in range(tries):
-            if attempt:
-                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
-            try:
-                return await self._fetch_once(url)
-            except _Permanent as exc:
-                raise ImageDownloadError(str(exc)) from None
-            except (httpx.HTTPError, _Transient) as exc:
-                last = f"{type(exc).__name__}: {exc}"
-                log.warning("image download attempt %d/%d failed: %s", attempt + 1, tries, last)
-        raise ImageDownloadError(last)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(attempts or self.attempts),
+            wait=wait_exponential_jitter(multiplier=self._backoff, max=30.0, jitter=self._backoff),
+            retry=retry_if_exception_type((httpx.HTTPError, _Transient)),
+            before_sleep=before_sleep_log(log, logging.WARNING),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._fetch_once(url)
+        except (httpx.HTTPError, _Transient) as exc:
+            raise ImageDownloadError(f"{type(exc).__name__}: {exc}") from None
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     async def _fetch_once(self, url: str) -> bytes:
         async with self._http.stream("GET", url) as response:
             if response.status_code >= 500 or response.status_code == 429:
                 raise _Transient(f"HTTP {response.status_code}")
             if response.status_code != 200:
-                raise _Permanent(f"HTTP {response.status_code}")
+                raise ImageDownloadError(f"HTTP {response.status_code}")
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > MAX_IMAGE_BYTES:
-                    raise _Permanent("image larger than 50 MB")
+                    raise ImageDownloadError("image larger than 50 MB")
                 chunks.append(chunk)
         data = b"".join(chunks)
         if not await asyncio.to_thread(is_image, data):
             # A CDN's login or challenge page answers 200 too; it is not the result.
-            raise _Permanent(f"not an image ({response.headers.get('content-type', 'no content type')})")
+            raise ImageDownloadError(f"not an image ({response.headers.get('content-type', 'no content type')})")
         return data
 
 
@@ -77,11 +89,3 @@ def is_image(data: bytes) -> bool:
     except Exception:  # Pillow raises many kinds for garbage
         return False
     return True
-
-
-class _Transient(Exception):
-    pass
-
-
-class _Permanent(Exception):
-    pass

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 
+from bot.mj import known_reason
+
 EN: dict[str, str] = {
     "start": (
         "👋 <b>Hi! I draw with Midjourney.</b>\n\n"
@@ -60,8 +62,8 @@ EN: dict[str, str] = {
     "error_timed_out": (
         "⌛ <b>Midjourney didn't finish this job within {minutes} minutes</b>, so I stopped waiting. Please try again."
     ),
-    "error_needs_input": (
-        "✍️ <b>This action needs extra input</b> (a prompt or a selected area), which this bot doesn't support yet."
+    "status_needs_input": (
+        "✍️ <b>This action needs extra input</b> (a prompt or a selected area), which this bot can't ask for yet."
     ),
     "error_download_failed": (
         "⚠️ <b>The image is ready, but I couldn't download it</b> from the provider.\n"
@@ -78,6 +80,7 @@ EN: dict[str, str] = {
     "action_pan_down": "⬇️ Pan down",
     "press_unknown": "This button is no longer available. Please start a new /imagine.",
     "press_running": "⏳ Already working on it, hang on.",
+    "press_repeat": "🖼 {label} was upscaled already; here it is again.",
     "reason_parent_not_ready": "the original image is not finished yet",
     "reason_unknown_action": "this button is not supported by the Midjourney provider",
     "reason_no_account": "the provider has no Midjourney account available right now",
@@ -145,9 +148,9 @@ RU: dict[str, str] = {
         "⌛ <b>Midjourney не завершил эту задачу за {minutes} мин</b>, поэтому ожидание прекращено. "
         "Пожалуйста, попробуйте ещё раз."
     ),
-    "error_needs_input": (
+    "status_needs_input": (
         "✍️ <b>Для этого действия нужны дополнительные данные</b> (промпт или выделенная область), "
-        "а этот бот их пока не поддерживает."
+        "а этот бот пока не умеет их запрашивать."
     ),
     "error_download_failed": (
         "⚠️ <b>Изображение готово, но мне не удалось его скачать</b> у провайдера.\n"
@@ -164,6 +167,7 @@ RU: dict[str, str] = {
     "action_pan_down": "⬇️ Панорама вниз",
     "press_unknown": "Эта кнопка больше не действует. Пожалуйста, отправьте новый /imagine.",
     "press_running": "⏳ Уже выполняю, подождите немного.",
+    "press_repeat": "🖼 {label} уже увеличено; вот оно ещё раз.",
     "reason_parent_not_ready": "исходное изображение ещё не готово",
     "reason_unknown_action": "провайдер Midjourney не поддерживает эту кнопку",
     "reason_no_account": "у провайдера сейчас нет доступного аккаунта Midjourney",
@@ -210,7 +214,7 @@ ZH: dict[str, str] = {
     "error_task_failed_plain": "❌ <b>Midjourney 未能完成此任务。</b>",
     "error_cancelled": "✖️ <b>此任务已取消。</b>",
     "error_timed_out": "⌛ <b>Midjourney 未在 {minutes} 分钟内完成此任务</b>，已停止等待。请重试。",
-    "error_needs_input": "✍️ <b>此操作需要额外输入</b>（提示词或选区），本机器人暂不支持。",
+    "status_needs_input": "✍️ <b>此操作需要额外输入</b>（提示词或选区），本机器人暂时无法询问。",
     "error_download_failed": (
         '⚠️ <b>图片已生成，但无法从服务商下载。</b>\n<a href="{url}">点此查看</a>（链接会在一段时间后失效）。'
     ),
@@ -225,6 +229,7 @@ ZH: dict[str, str] = {
     "action_pan_down": "⬇️ 向下平移",
     "press_unknown": "此按钮已失效，请重新发起 /imagine。",
     "press_running": "⏳ 正在处理中，请稍候。",
+    "press_repeat": "🖼 {label}已放大过，再次为您发送。",
     "reason_parent_not_ready": "原图尚未完成",
     "reason_unknown_action": "Midjourney 服务商不支持此按钮",
     "reason_no_account": "服务商当前没有可用的 Midjourney 账号",
@@ -237,22 +242,6 @@ ZH: dict[str, str] = {
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "ru": RU, "zh": ZH}
-
-# The provider's words (often Chinese, from mj-api.md §4) → a reason key above.
-_KNOWN_REASONS: tuple[tuple[str, str], ...] = (
-    ("关联任务状态错误", "reason_parent_not_ready"),
-    ("未知的 Action", "reason_unknown_action"),
-    ("unknown_action", "reason_unknown_action"),
-    ("无可用的账号", "reason_no_account"),
-    ("账号不可用", "reason_no_account"),
-    ("quota_not_enough", "reason_no_quota"),
-    ("关联任务不存在", "reason_parent_gone"),
-    ("prompt不能为空", "reason_empty_prompt"),
-    ("可能包含敏感词", "reason_banned"),
-    ("Banned prompt", "reason_banned"),
-    ("任务超时", "reason_timeout"),
-    ("系统异常", "reason_system"),
-)
 
 
 def language_of(code: str | None) -> str:
@@ -282,8 +271,9 @@ def _template(lang: str, key: str) -> str:
 def reason(lang: str, provider_text: str) -> str:
     """A provider's refusal or failure text, explained when we recognise it (not escaped)."""
     provider_text = provider_text.strip()
-    for needle, key in _KNOWN_REASONS:
-        if needle.lower() in provider_text.lower():
-            explained = CATALOGUES.get(lang, EN).get(key) or EN[key]
-            return f"{explained} ({provider_text})" if provider_text != needle else explained
-    return provider_text or "—"
+    known = known_reason(provider_text)
+    if known is None:
+        return provider_text or "—"
+    why, needle = known
+    explained = _template(lang, f"reason_{why}")
+    return f"{explained} ({provider_text})" if provider_text != needle else explained

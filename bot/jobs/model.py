@@ -1,0 +1,225 @@
+"""The job: what a person asked for, where it stands, what came of it, and where it is shown.
+
+A `Job` is immutable. Every change of state is one named method that returns the changed job; the
+service persists it. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from bot.mj import SubmitResult, SubmitStatus, Task, TaskStatus
+
+
+class JobKind(StrEnum):
+    IMAGINE = "imagine"  # a prompt
+    ACTION = "action"  # a button under an earlier result (upscale, vary, zoom, pan…)
+
+
+class JobState(StrEnum):
+    SUBMITTING = "submitting"  # saved; the submit request is about to go or in flight
+    QUEUED = "queued"  # accepted, waiting in the provider's queue
+    SUBMITTED = "submitted"  # handed to Midjourney, not started
+    IN_PROGRESS = "in_progress"
+    AWAITING_INPUT = "needs_input"  # the task waits in MODAL for the person's text or mask
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # the task ended in FAILURE
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+    REFUSED = "refused"  # the submit was refused, or could not be sent
+
+    @property
+    def is_tracked(self) -> bool:
+        """Running upstream: the scheduler looks it up every poll."""
+        return self in _TRACKED
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL
+
+    @property
+    def order(self) -> int:
+        """Progress order: an update that would move a job backwards is stale."""
+        return _ORDER[self]
+
+
+_TRACKED = frozenset({JobState.QUEUED, JobState.SUBMITTED, JobState.IN_PROGRESS})
+_FINAL = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT, JobState.REFUSED})
+_ORDER = {
+    JobState.SUBMITTING: 0,
+    JobState.AWAITING_INPUT: 0,  # a modal's answer starts the task afresh
+    JobState.QUEUED: 1,
+    JobState.SUBMITTED: 2,
+    JobState.IN_PROGRESS: 3,
+    **{state: 4 for state in _FINAL},
+}
+
+
+class Problem(StrEnum):
+    """Why a job ended badly, or what spoiled a success; the views put it into words."""
+
+    BANNED = "banned"  # detail: the banned word
+    QUEUE_FULL = "queue_full"
+    REJECTED = "rejected"  # detail: the provider's reason
+    MISCONFIGURED = "misconfigured"
+    UNAVAILABLE = "unavailable"
+    MAYBE_SUBMITTED = "maybe_submitted"  # the submit failed after it may have arrived
+    INTERRUPTED = "interrupted"  # the bot stopped while the submit was in flight
+    TASK_FAILED = "task_failed"  # detail: the provider's failReason
+    DOWNLOAD_FAILED = "download_failed"  # succeeded, but the result could not be fetched; detail: why
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who asked, in which chat and topic, and which message the job answers."""
+
+    chat_id: int
+    user_id: int
+    user_name: str = ""
+    language: str = "en"
+    thread_id: int | None = None
+    request_message_id: int | None = None
+
+    @property
+    def in_group(self) -> bool:
+        return self.chat_id < 0
+
+
+@dataclass(frozen=True)
+class PressedButton:
+    """The button of an earlier job that this job presses."""
+
+    key: str
+    custom_id: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Request:
+    kind: JobKind
+    prompt: str
+    parent_job_id: int | None = None
+    button: PressedButton | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the provider last said about a running task."""
+
+    percent: int | None = None
+    queue_position: int | None = None
+    preview_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """The provider's finished result: the image's URL (its bytes are kept until shown)."""
+
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Where Telegram shows the job: the status message, and the file ids of what was delivered."""
+
+    message_id: int | None = None
+    as_text: bool = False  # the status message is text (the chat does not take photos)
+    photo_file_id: str | None = None
+    document_file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    origin: Origin
+    request: Request
+    state: JobState
+    created_at: float
+    updated_at: float
+    task_id: str | None = None
+    progress: Progress = Progress()
+    result: Result = Result()
+    problem: Problem | None = None
+    problem_detail: str = ""
+    shown: Shown = Shown()
+    finished_at: float | None = None
+    delivered_at: float | None = None
+    delivery_attempts: int = 0
+
+    @property
+    def kind(self) -> JobKind:
+        return self.request.kind
+
+    @property
+    def awaits_delivery(self) -> bool:
+        return self.state.is_final and self.delivered_at is None
+
+    # -- transitions -------------------------------------------------------------------------------
+
+    def accepted(self, result: SubmitResult) -> Job:
+        state = {
+            SubmitStatus.QUEUED: JobState.QUEUED,
+            SubmitStatus.MODAL: JobState.AWAITING_INPUT,
+        }.get(result.status, JobState.SUBMITTED)
+        return replace(
+            self, state=state, task_id=result.task_id, progress=Progress(queue_position=result.queue_position)
+        )
+
+    def refused(self, problem: Problem, detail: str = "", *, now: float) -> Job:
+        return replace(self, state=JobState.REFUSED, problem=problem, problem_detail=detail, finished_at=now)
+
+    def interrupted(self, *, now: float) -> Job:
+        return self.refused(Problem.INTERRUPTED, now=now)
+
+    def tracked(self, task: Task, *, now: float) -> Job:
+        """Apply a running, failed, cancelled or modal task (SUCCESS goes through `succeeded`)."""
+        match task.status:
+            case TaskStatus.NOT_START:
+                return self._running(JobState.QUEUED, Progress(queue_position=self.progress.queue_position))
+            case TaskStatus.SUBMITTED:
+                return self._running(JobState.SUBMITTED, Progress())
+            case TaskStatus.IN_PROGRESS:
+                return self._running(JobState.IN_PROGRESS, Progress(task.progress, None, task.image_url))
+            case TaskStatus.MODAL:
+                return replace(self, state=JobState.AWAITING_INPUT, progress=Progress())
+            case TaskStatus.FAILURE:
+                return self._ended(JobState.FAILED, Problem.TASK_FAILED, task.fail_reason, now=now)
+            case TaskStatus.CANCEL:
+                return self._ended(JobState.CANCELLED, None, "", now=now)
+        return self
+
+    def succeeded(self, url: str | None, *, now: float, download_problem: str = "") -> Job:
+        problem = Problem.DOWNLOAD_FAILED if download_problem else None
+        return replace(
+            self,
+            state=JobState.SUCCEEDED,
+            progress=Progress(percent=100),
+            result=Result(url),
+            problem=problem,
+            problem_detail=download_problem,
+            finished_at=now,
+        )
+
+    def timed_out(self, *, now: float) -> Job:
+        return self._ended(JobState.TIMED_OUT, None, "", now=now)
+
+    def status_shown(self, shown: Shown) -> Job:
+        return replace(self, shown=shown)
+
+    def delivered(self, shown: Shown, *, now: float) -> Job:
+        return replace(self, shown=shown, delivered_at=now)
+
+    def delivery_failed(self, *, give_up: bool, now: float) -> Job:
+        return replace(
+            self, delivery_attempts=self.delivery_attempts + 1, delivered_at=now if give_up else self.delivered_at
+        )
+
+    def _running(self, state: JobState, progress: Progress) -> Job:
+        stale = state.order < self.state.order or (
+            state is self.state and (progress.percent or 0) < (self.progress.percent or 0)
+        )
+        return self if stale else replace(self, state=state, progress=progress)
+
+    def _ended(self, state: JobState, problem: Problem | None, detail: str, *, now: float) -> Job:
+        return replace(self, state=state, problem=problem, problem_detail=detail, finished_at=now)

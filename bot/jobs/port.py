@@ -1,0 +1,45 @@
+"""What the domain asks the chat side to show, and what it hears back.
+
+The jobs service drives every job; the chat side (`bot.telegram`) implements `Display` and never calls
+back into the domain or the store. It gets everything it shows handed over — the job, image bytes,
+the buttons — and answers with where it showed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.jobs.model import Job, Origin, Shown
+from bot.mj import ButtonMeaning
+
+
+class DisplayUnavailable(Exception):
+    """Telegram could not be reached or asked us to wait: try again later."""
+
+
+@dataclass(frozen=True)
+class ButtonView:
+    """A button as a person sees it under a result; `key` is what pressing it sends back."""
+
+    key: str
+    label: str
+    meaning: ButtonMeaning
+
+
+class Display(Protocol):
+    async def post_status(self, job: Job) -> Shown:
+        """Post the job's status message; raise when Telegram would not take it."""
+
+    async def show_progress(self, job: Job, preview: bytes | None) -> None:
+        """Update the status message of a running job (best effort: never raises)."""
+
+    async def show_outcome(self, job: Job, image: bytes | None, buttons: Sequence[ButtonView]) -> Shown | None:
+        """Show a finished job. None: the chat cannot be reached any more (nothing to retry).
+
+        Raise to be asked again later (Telegram is unreachable, for instance).
+        """
+
+    async def show_again(self, job: Job, origin: Origin, buttons: Sequence[ButtonView]) -> Shown | None:
+        """Post an earlier job's delivered result once more, as a reply in `origin`'s chat."""

@@ -1,0 +1,166 @@
+"""A job as a row of the `jobs` table and back: the one place that knows both shapes."""
+
+from __future__ import annotations
+
+import time
+
+from bot.jobs.model import Job, JobKind, JobState, Origin, PressedButton, Problem, Progress, Request, Result, Shown
+from bot.store import Database, JobRepository, Row, SqlValue
+
+
+def to_row(job: Job) -> dict[str, SqlValue]:
+    """Every column but `id` (the database assigns it)."""
+    origin, request, button, shown = job.origin, job.request, job.request.button, job.shown
+    return {
+        "kind": request.kind.value,
+        "state": job.state.value,
+        "chat_id": origin.chat_id,
+        "thread_id": origin.thread_id,
+        "user_id": origin.user_id,
+        "user_name": origin.user_name,
+        "language": origin.language,
+        "request_message_id": origin.request_message_id,
+        "prompt": request.prompt,
+        "parent_job_id": request.parent_job_id,
+        "button_key": button.key if button else None,
+        "custom_id": button.custom_id if button else None,
+        "button_label": button.label if button else "",
+        "task_id": job.task_id,
+        "progress": job.progress.percent,
+        "queue_position": job.progress.queue_position,
+        "preview_url": job.progress.preview_url,
+        "result_url": job.result.url,
+        "problem": job.problem.value if job.problem else "",
+        "problem_detail": job.problem_detail,
+        "status_message_id": shown.message_id,
+        "status_as_text": int(shown.as_text),
+        "photo_file_id": shown.photo_file_id,
+        "document_file_id": shown.document_file_id,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "finished_at": job.finished_at,
+        "delivered_at": job.delivered_at,
+        "delivery_attempts": job.delivery_attempts,
+    }
+
+
+def changes(old: Job, new: Job) -> dict[str, SqlValue]:
+    """The columns `new` changes, so concurrent writers of other columns are not overwritten."""
+    before = to_row(old)
+    return {name: value for name, value in to_row(new).items() if before[name] != value}
+
+
+def from_row(row: Row) -> Job:
+    custom_id = _opt_str(row["custom_id"])
+    button = (
+        PressedButton(_str(row["button_key"]), custom_id, _str(row["button_label"])) if custom_id is not None else None
+    )
+    return Job(
+        id=_int(row["id"]),
+        origin=Origin(
+            chat_id=_int(row["chat_id"]),
+            user_id=_int(row["user_id"]),
+            user_name=_str(row["user_name"]),
+            language=_str(row["language"]),
+            thread_id=_opt_int(row["thread_id"]),
+            request_message_id=_opt_int(row["request_message_id"]),
+        ),
+        request=Request(
+            kind=JobKind(_str(row["kind"])),
+            prompt=_str(row["prompt"]),
+            parent_job_id=_opt_int(row["parent_job_id"]),
+            button=button,
+        ),
+        state=JobState(_str(row["state"])),
+        created_at=_float(row["created_at"]),
+        updated_at=_float(row["updated_at"]),
+        task_id=_opt_str(row["task_id"]),
+        progress=Progress(
+            percent=_opt_int(row["progress"]),
+            queue_position=_opt_int(row["queue_position"]),
+            preview_url=_opt_str(row["preview_url"]),
+        ),
+        result=Result(url=_opt_str(row["result_url"])),
+        problem=Problem(_str(row["problem"])) if row["problem"] else None,
+        problem_detail=_str(row["problem_detail"]),
+        shown=Shown(
+            message_id=_opt_int(row["status_message_id"]),
+            as_text=bool(row["status_as_text"]),
+            photo_file_id=_opt_str(row["photo_file_id"]),
+            document_file_id=_opt_str(row["document_file_id"]),
+        ),
+        finished_at=_opt_float(row["finished_at"]),
+        delivered_at=_opt_float(row["delivered_at"]),
+        delivery_attempts=_int(row["delivery_attempts"]),
+    )
+
+
+def _str(value: SqlValue) -> str:
+    return "" if value is None else str(value)
+
+
+def _opt_str(value: SqlValue) -> str | None:
+    return None if value is None else str(value)
+
+
+def _int(value: SqlValue) -> int:
+    assert isinstance(value, int), value
+    return value
+
+
+def _opt_int(value: SqlValue) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _float(value: SqlValue) -> float:
+    assert isinstance(value, int | float), value
+    return float(value)
+
+
+def _opt_float(value: SqlValue) -> float | None:
+    return None if value is None else _float(value)
+
+
+class JobRecords:
+    """The domain's view of the `jobs` table: whole jobs in, whole jobs out."""
+
+    def __init__(self, db: Database) -> None:
+        self._repo = JobRepository(db)
+
+    async def insert(self, job: Job) -> Job:
+        return from_row(await self._repo.insert(to_row(job)))
+
+    async def insert_press(self, job: Job) -> Job | None:
+        """Insert a button press unless the same button's previous press is still running."""
+        running = [state.value for state in JobState if not state.is_final]
+        row = await self._repo.insert_unless_running(to_row(job), running_states=running)
+        return from_row(row) if row is not None else None
+
+    async def load(self, job_id: int) -> Job | None:
+        row = await self._repo.get(job_id)
+        return from_row(row) if row is not None else None
+
+    async def save(self, old: Job, new: Job) -> Job:
+        """Write what changed from `old` to `new`; returns the job as stored."""
+        values = changes(old, new)
+        if not values:
+            return new
+        values["updated_at"] = time.time()
+        row = await self._repo.update(old.id, values)
+        if row is None:
+            raise LookupError(f"job {old.id} does not exist")
+        return from_row(row)
+
+    async def undelivered(self) -> list[Job]:
+        return [from_row(row) for row in await self._repo.undelivered()]
+
+    async def by_task_id(self, task_id: str) -> Job | None:
+        row = await self._repo.by_task_id(task_id)
+        return from_row(row) if row is not None else None
+
+    async def latest_press(self, parent: Job, custom_id: str, state: JobState) -> Job | None:
+        row = await self._repo.latest_press(parent.id, custom_id, [state.value])
+        return from_row(row) if row is not None else None
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        await self._repo.move_chat(old_chat_id, new_chat_id)

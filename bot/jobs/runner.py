@@ -1,0 +1,248 @@
+"""One job's steps: submit it, follow what the provider says, deliver the outcome.
+
+The scheduler decides when a step runs and makes sure only one step of a job runs at a time; the
+steps themselves persist every change before they show it, so a restart repeats nothing that was paid
+for and loses nothing that was made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.jobs.images import ImageDownloadError, ImageFetcher
+from bot.jobs.kinds import Submission, kind_of
+from bot.jobs.model import Job, JobState, Problem, Shown
+from bot.jobs.port import ButtonView, Display, DisplayUnavailable
+from bot.jobs.records import JobRecords
+from bot.mj import (
+    BannedPrompt,
+    MJClient,
+    MJError,
+    Produces,
+    ProviderMisconfigured,
+    ProviderUnavailable,
+    QueueFull,
+    SubmitRefused,
+    Task,
+    TaskStatus,
+    button_label,
+    grid_buttons,
+    meaning,
+)
+from bot.store import ButtonRepository, Database, ResultRepository
+
+log = logging.getLogger(__name__)
+
+GIVE_UP_DELIVERY_AFTER = 24 * 3600.0  # Telegram drops pending updates after a day too
+PREVIEW_TIMEOUT = 10.0  # a preview that is slow to come is overtaken by the next one anyway
+
+
+@dataclass
+class _Progress:
+    """The last progress a job's status message was given, so nothing is shown twice or too often."""
+
+    fingerprint: tuple[object, ...]
+    at: float
+    preview_url: str | None
+
+
+class JobRunner:
+    def __init__(
+        self,
+        client: MJClient,
+        db: Database,
+        images: ImageFetcher,
+        display: Display,
+        *,
+        job_timeout: float,
+        edit_interval: float,
+    ) -> None:
+        self.client = client
+        self.records = JobRecords(db)
+        self.buttons = ButtonRepository(db)
+        self.results = ResultRepository(db)
+        self.images = images
+        self.display = display
+        self.job_timeout = job_timeout
+        self.edit_interval = edit_interval
+        self._progress: dict[int, _Progress] = {}
+
+    # -- steps -------------------------------------------------------------------------------------
+
+    async def start(self, job: Job) -> None:
+        """A new job: post its status message and, without waiting for Telegram, submit it."""
+        posting = asyncio.create_task(self._post_status(job), name=f"status-{job.id}")
+        try:
+            job = await self._submit(job)
+        finally:
+            shown = await posting  # a stop during the submit still records where the job is shown
+        if shown is not None:
+            job = job.status_shown(shown)
+        await self._show(job)
+
+    async def follow(self, job: Job, task: Task | None) -> None:
+        """Apply the provider's latest word on a running job (None: no news) and the timeout."""
+        if job.state.is_final:
+            return  # the same news, or older news, from another source
+        now = time.time()
+        if task is not None and task.status is TaskStatus.SUCCESS:
+            new = await self._succeed(job, task)
+        else:
+            new = job.tracked(task, now=now) if task is not None else job
+            if not new.state.is_final and now - job.created_at > self.job_timeout:
+                new = new.timed_out(now=now)
+        if new != job:
+            await self._show(await self.records.save(job, new))
+
+    async def deliver(self, job: Job) -> None:
+        """Show a finished job's outcome; when Telegram cannot take it now, count the attempt for a retry."""
+        if not job.awaits_delivery:
+            return
+        image = await self.results.get(job.id) if job.state is JobState.SUCCEEDED else None
+        try:
+            shown = await self.display.show_outcome(job, image, await self.button_views(job))
+        except Exception as exc:
+            await self._delivery_failed(job, exc)
+            return
+        await self.records.save(job, job.delivered(shown or job.shown, now=time.time()))
+        await self.results.delete(job.id)
+        self._progress.pop(job.id, None)
+        log.info(
+            "job %d (%s) %s in chat %d: task %s, %.1f s%s",
+            job.id,
+            job.kind,
+            job.state,
+            job.origin.chat_id,
+            job.task_id or "-",
+            (job.finished_at or time.time()) - job.created_at,
+            "" if shown is not None else ", chat unreachable",
+        )
+
+    async def recover(self, job: Job) -> None:
+        """A submit that a stop cut off: it may or may not have reached the provider."""
+        if job.state is JobState.SUBMITTING:
+            job = await self.records.save(job, job.interrupted(now=time.time()))
+        await self.deliver(job)
+
+    async def button_views(self, job: Job) -> list[ButtonView]:
+        views = []
+        for button in await self.buttons.for_job(job.id):
+            sense = meaning(button.custom_id)
+            if not sense.hidden:
+                views.append(ButtonView(button.key, button_label(button.label, button.emoji), sense))
+        return views
+
+    # -- submitting --------------------------------------------------------------------------------
+
+    async def _submit(self, job: Job) -> Job:
+        parent = await self.records.load(job.request.parent_job_id) if job.request.parent_job_id else None
+        submission = Submission(self.client, job, parent)
+        now = time.time()
+        try:
+            result = await kind_of(job).submit(submission)
+        except MJError as exc:
+            problem, detail = _problem_of(exc)
+            level = logging.ERROR if problem is Problem.MISCONFIGURED else logging.WARNING
+            log.log(level, "job %d: submit failed (%s): %s", job.id, type(exc).__name__, exc.message)
+            return await self.records.save(job, job.refused(problem, detail, now=now))
+        except Exception:
+            log.exception("job %d: unexpected error while submitting", job.id)
+            return await self.records.save(job, job.refused(Problem.MAYBE_SUBMITTED, now=now))
+        accepted = job.accepted(result)
+        log.info("job %d: accepted as task %s (%s)", job.id, result.task_id, accepted.state)
+        return await self.records.save(job, accepted)
+
+    async def _succeed(self, job: Job, task: Task) -> Job:
+        await self.buttons.replace_for_job(job.id, _buttons_of(job, task))
+        problem = ""
+        try:
+            if not task.image_url:
+                raise ImageDownloadError("the provider reported no image URL")
+            await self.results.put(job.id, await self.images.fetch(task.image_url))
+        except ImageDownloadError as exc:
+            log.warning("job %d: result download failed: %s", job.id, exc)
+            problem = str(exc) or "download failed"
+        return job.succeeded(task.image_url, now=time.time(), download_problem=problem)
+
+    # -- showing -----------------------------------------------------------------------------------
+
+    async def _post_status(self, job: Job) -> Shown | None:
+        try:
+            shown = await self.display.post_status(job)
+        except Exception as exc:  # the job goes on; its outcome will be posted as a new message
+            log.warning("job %d: could not post the status message: %s", job.id, exc)
+            return None
+        self._progress[job.id] = _Progress(_fingerprint(job), time.monotonic(), None)
+        await self.records.save(job, job.status_shown(shown))  # only these columns: the submit writes others
+        return shown
+
+    async def _show(self, job: Job) -> None:
+        if job.state.is_final:
+            await self.deliver(job)
+        else:
+            await self._show_progress(job)
+
+    async def _show_progress(self, job: Job) -> None:
+        last = self._progress.get(job.id)
+        fingerprint = _fingerprint(job)
+        if last is not None and (last.fingerprint == fingerprint or time.monotonic() - last.at < self._interval(job)):
+            return
+        url = job.progress.preview_url
+        tried = last.preview_url if last is not None else None
+        preview = await self._preview(job, url) if url and url != tried else None
+        await self.display.show_progress(job, preview)
+        self._progress[job.id] = _Progress(fingerprint, time.monotonic(), url or tried)
+
+    async def _preview(self, job: Job, url: str) -> bytes | None:
+        """Fetched once per URL: a dead preview must not hold up the job."""
+        try:
+            async with asyncio.timeout(PREVIEW_TIMEOUT):
+                return await self.images.fetch(url, attempts=1)
+        except (ImageDownloadError, TimeoutError) as exc:
+            log.info("job %d: preview unavailable: %s", job.id, exc)
+            return None
+
+    def _interval(self, job: Job) -> float:
+        # Groups share a 20 messages/minute budget, so their status messages move more slowly.
+        return self.edit_interval * (2 if job.origin.in_group else 1)
+
+    async def _delivery_failed(self, job: Job, exc: Exception) -> None:
+        give_up = time.time() - (job.finished_at or job.created_at) > GIVE_UP_DELIVERY_AFTER
+        attempt = job.delivery_attempts + 1
+        if isinstance(exc, DisplayUnavailable):
+            log.warning("job %d: delivery attempt %d failed%s: %s", job.id, attempt, " (giving up)" * give_up, exc)
+        else:
+            log.error("job %d: delivery attempt %d failed%s", job.id, attempt, " (giving up)" * give_up, exc_info=exc)
+        await self.records.save(job, job.delivery_failed(give_up=give_up, now=time.time()))
+        if give_up:
+            await self.results.delete(job.id)
+
+
+def _fingerprint(job: Job) -> tuple[object, ...]:
+    return job.state, job.progress.percent, job.progress.queue_position, job.progress.preview_url
+
+
+def _buttons_of(job: Job, task: Task) -> Sequence[tuple[str, str, str]]:
+    buttons = task.buttons
+    if not buttons and kind_of(job).produces(job) is Produces.GRID:
+        # novicezk's open-source proxy lists no buttons; a grid still has U/V/🔄 (§8 notes).
+        buttons = grid_buttons(str(task.properties.get("messageHash") or task.id))
+    return [(b.custom_id, b.label, b.emoji) for b in buttons]
+
+
+def _problem_of(exc: MJError) -> tuple[Problem, str]:
+    if isinstance(exc, BannedPrompt):
+        return Problem.BANNED, exc.word
+    if isinstance(exc, QueueFull):
+        return Problem.QUEUE_FULL, exc.description
+    if isinstance(exc, SubmitRefused):
+        return Problem.REJECTED, exc.description
+    if isinstance(exc, ProviderMisconfigured):
+        return Problem.MISCONFIGURED, ""
+    if isinstance(exc, ProviderUnavailable) and exc.maybe_submitted:
+        return Problem.MAYBE_SUBMITTED, ""
+    return Problem.UNAVAILABLE, ""

@@ -1,0 +1,159 @@
+"""The one scheduler: it alone decides who works on job X, and when.
+
+At most one worker runs per job. News about a job's task — from the poll loop today, from provider
+callbacks (`push`) tomorrow — is put in the job's inbox, where a newer word replaces an older one, and
+the job's worker applies it. Applying the same news twice changes nothing, so a task reported by two
+sources is applied once and delivered once.
+
+State lives in the database: a restarted bot reads the undelivered jobs and carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Coroutine
+from typing import Any
+
+from bot.jobs.model import Job, JobState
+from bot.jobs.runner import JobRunner
+from bot.mj import MJError, Task
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_DELAY = 600.0
+STOP_GRACE_SECONDS = 10.0
+
+_Work = Coroutine[Any, Any, None]
+
+
+class Scheduler:
+    def __init__(self, runner: JobRunner, *, poll_interval: float) -> None:
+        self.runner = runner
+        self.poll_interval = poll_interval
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._inbox: dict[int, Task | None] = {}  # None: looked for, not found (the timeout still applies)
+        self._detached: set[asyncio.Task[object]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self.stop_grace = STOP_GRACE_SECONDS
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Settle submits a previous run was cut off in, then poll every `poll_interval`."""
+        jobs = await self.runner.records.undelivered()
+        cut_off = [job for job in jobs if job.state is JobState.SUBMITTING]
+        for job in cut_off:
+            self._run(job.id, self.runner.recover(job))
+        tracked = sum(job.state.is_tracked for job in jobs)
+        log.info("resuming %d running jobs; %d submits were cut off by the last stop", tracked, len(cut_off))
+        self._loop_task = asyncio.create_task(self._poll(), name="scheduler")
+
+    async def stop(self) -> None:
+        """Stop polling, let work under way finish (a half-done delivery would be repeated), then cancel."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+            self._loop_task = None
+        busy: list[asyncio.Task[Any]] = [*self._workers.values(), *self._detached]
+        if busy:
+            _, pending = await asyncio.wait(busy, timeout=self.stop_grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        self._workers.clear()
+        self._inbox.clear()
+
+    # -- entry points ------------------------------------------------------------------------------
+
+    def begin(self, job: Job) -> None:
+        """Run a job that was just created (nobody else can be working on it yet)."""
+        self._run(job.id, self.runner.start(job))
+
+    async def push(self, task: Task) -> bool:
+        """News about a task from outside the poll loop; False when no running job has that task."""
+        job = await self.runner.records.by_task_id(task.id)
+        if job is None or job.state.is_final:
+            return False
+        self._offer(job.id, task)
+        return True
+
+    def detach(self, work: Coroutine[Any, Any, object]) -> None:
+        """Work that belongs to no running job (showing a delivered result again); finished before stopping."""
+        task = asyncio.create_task(work)
+        self._detached.add(task)
+        task.add_done_callback(self._detached_done)
+
+    def is_busy(self, job_id: int) -> bool:
+        return job_id in self._workers
+
+    # -- polling -----------------------------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("scheduling round failed")
+            await asyncio.sleep(self.poll_interval)
+
+    async def tick(self) -> None:
+        """One round: look every tracked task up at once, and retry deliveries that are due."""
+        jobs = [job for job in await self.runner.records.undelivered() if not self.is_busy(job.id)]
+        tracked = [job for job in jobs if job.state.is_tracked and job.task_id]
+        found = await self._lookup(sorted({job.task_id for job in tracked if job.task_id}))
+        for job in tracked:
+            self._offer(job.id, found.get(job.task_id or ""))
+        now = time.time()
+        for job in jobs:
+            if job.awaits_delivery and self._delivery_due(job, now):
+                self._run(job.id, self.runner.deliver(job))
+
+    async def _lookup(self, ids: list[str]) -> dict[str, Task]:
+        try:
+            return await self.runner.client.tasks(ids)
+        except MJError as exc:
+            log.warning("task lookup failed: %s", exc.message)
+            return {}
+
+    def _delivery_due(self, job: Job, now: float) -> bool:
+        if job.delivery_attempts == 0:
+            return True
+        backoff = self.poll_interval * (1 << min(job.delivery_attempts, 12))
+        return now - job.updated_at >= min(backoff, MAX_RETRY_DELAY)
+
+    # -- workers -----------------------------------------------------------------------------------
+
+    def _offer(self, job_id: int, task: Task | None) -> None:
+        if task is not None or job_id not in self._inbox:
+            self._inbox[job_id] = task  # "not found" never hides real news
+        if job_id not in self._workers:
+            self._run(job_id, None)
+
+    def _run(self, job_id: int, first: _Work | None) -> None:
+        worker = asyncio.create_task(self._work(job_id, first), name=f"job-{job_id}")
+        self._workers[job_id] = worker
+        worker.add_done_callback(lambda done: self._finished(job_id, done))
+
+    async def _work(self, job_id: int, first: _Work | None) -> None:
+        if first is not None:
+            await first
+        while job_id in self._inbox:
+            task = self._inbox.pop(job_id)
+            job = await self.runner.records.load(job_id)
+            if job is not None:
+                await self.runner.follow(job, task)
+
+    def _detached_done(self, task: asyncio.Task[object]) -> None:
+        self._detached.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("detached work failed", exc_info=task.exception())
+
+    def _finished(self, job_id: int, worker: asyncio.Task[None]) -> None:
+        if self._workers.get(job_id) is worker:
+            del self._workers[job_id]
+        if not worker.cancelled() and worker.exception() is not None:
+            log.error("job %d: work failed", job_id, exc_info=worker.exception())
+        if job_id in self._inbox and not worker.cancelled():
+            self._run(job_id, None)  # news arrived as the worker was finishing

@@ -1,0 +1,296 @@
+"""The Telegram side of `bot.jobs.Display`: the status message, its progress edits, and the outcome.
+
+It is handed everything it shows and answers with what it showed; it never calls back into the domain.
+Progress edits are best effort; an outcome that Telegram cannot take now raises `DisplayUnavailable`,
+and the domain asks again later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyParameters
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.ext import ExtBot
+
+from bot.jobs import ButtonView, DisplayUnavailable, Job, JobState, Origin, Shown
+from bot.mj import Produces, meaning
+from bot.telegram.photos import NotAnImage, Photo, aspect_ratio, fit_photo, image_size, placeholder
+from bot.telegram.texts import text
+from bot.telegram.views import caption, keyboard, plain
+
+log = logging.getLogger(__name__)
+
+_GONE = ("message to edit not found", "message can't be edited", "there is no media", "message_id_invalid")
+_NO_PHOTOS = "not enough rights to send photos"
+
+
+class _Gone(Exception):
+    """The status message cannot be edited any more; `chat_id` is where a new one should go."""
+
+    def __init__(self, chat_id: int) -> None:
+        super().__init__(chat_id)
+        self.chat_id = chat_id
+
+
+class TelegramDisplay:
+    def __init__(self, bot: ExtBot[Any]) -> None:
+        self.bot = bot
+        self._placeholder_ids: dict[tuple[int, int], str] = {}
+        self._shown: dict[tuple[int, int], str] = {}  # (chat, message) → fingerprint of what it shows
+        self._unreachable: set[int] = set()  # chats that refused us (blocked, kicked): no progress edits
+
+    # -- the status message ------------------------------------------------------------------------
+
+    async def post_status(self, job: Job) -> Shown:
+        """A placeholder photo in the prompt's aspect ratio, or text where the chat takes no photos."""
+        text_html = caption(job)
+        try:
+            message = await self._send_placeholder(job, aspect_ratio(job.request.prompt), text_html)
+        except BadRequest as exc:
+            if _NO_PHOTOS not in exc.message.lower():
+                raise
+            message = await self._send_text(job, job.origin.chat_id, text_html)
+            self._remember(job.origin.chat_id, message.message_id, text_html)
+            return Shown(message.message_id, as_text=True)
+        self._remember(job.origin.chat_id, message.message_id, text_html)
+        self._unreachable.discard(job.origin.chat_id)  # writing again: they let us back in
+        return Shown(message.message_id)
+
+    async def _send_placeholder(self, job: Job, ratio: tuple[int, int], text_html: str) -> Message:
+        cached = self._placeholder_ids.get(ratio)
+        if cached:
+            try:
+                return await self._send_photo(job, job.origin.chat_id, cached, text_html)
+            except BadRequest as exc:
+                if _NO_PHOTOS in exc.message.lower():
+                    raise
+                self._placeholder_ids.pop(ratio, None)  # a file id from another bot token
+        message = await self._send_photo(job, job.origin.chat_id, placeholder(ratio), text_html)
+        if message.photo:
+            self._placeholder_ids[ratio] = message.photo[-1].file_id
+        return message
+
+    # -- progress ----------------------------------------------------------------------------------
+
+    async def show_progress(self, job: Job, preview: bytes | None) -> None:
+        message_id = job.shown.message_id
+        if message_id is None or job.origin.chat_id in self._unreachable:
+            return
+        text_html = caption(job)
+        if preview is None and self._shown.get((job.origin.chat_id, message_id)) == _fingerprint(text_html):
+            return
+        photo = await _fit(job, preview) if preview is not None and not job.shown.as_text else None
+        try:
+            await self._edit(job, text_html, None, photo=photo.data if photo else None)
+        except Forbidden as exc:
+            log.info("job %d: chat %d refuses messages (%s); no more progress there", job.id, job.origin.chat_id, exc)
+            self._unreachable.add(job.origin.chat_id)
+        except (TelegramError, _Gone) as exc:
+            log.info("job %d: progress edit skipped: %s", job.id, exc)
+
+    # -- the outcome -------------------------------------------------------------------------------
+
+    async def show_outcome(self, job: Job, image: bytes | None, buttons: Sequence[ButtonView]) -> Shown | None:
+        try:
+            if job.state is JobState.SUCCEEDED and image is not None:
+                return await self._show_picture(job, image, keyboard(buttons))
+            message = await self._show_final(job, caption(job), keyboard(buttons))
+            return _shown(job, message, as_text=job.shown.as_text)
+        except Forbidden as exc:
+            log.warning("job %d: cannot write to chat %d any more: %s", job.id, job.origin.chat_id, exc)
+            return None
+        except BadRequest as exc:
+            # Asking again would get the same answer: say it in plain words rather than not at all.
+            log.error("job %d: Telegram refused the outcome (%s); sending it as plain text", job.id, exc.message)
+            message = await self.bot.send_message(
+                job.origin.chat_id,
+                plain(caption(job)),
+                parse_mode=None,
+                reply_parameters=_reply_to(job.origin.request_message_id),
+                message_thread_id=job.origin.thread_id,
+            )
+            return _shown(job, message, as_text=True)
+        except TelegramError as exc:
+            raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    async def show_again(self, job: Job, origin: Origin, buttons: Sequence[ButtonView]) -> Shown | None:
+        """The earlier job's delivered photo (or file), by Telegram file id: nothing is uploaded again."""
+        markup, text_html = keyboard(buttons), caption(job)
+        reply = _reply_to(origin.request_message_id)
+        try:
+            if job.shown.photo_file_id:
+                message = await self.bot.send_photo(
+                    origin.chat_id,
+                    job.shown.photo_file_id,
+                    caption=text_html,
+                    reply_markup=markup,
+                    reply_parameters=reply,
+                    message_thread_id=origin.thread_id,
+                )
+            else:
+                message = await self._send_text(job, origin.chat_id, text_html, markup, origin=origin)
+        except TelegramError as exc:
+            log.warning("job %d: could not show the result again: %s", job.id, exc)
+            return None
+        return Shown(message.message_id, photo_file_id=job.shown.photo_file_id)
+
+    async def _show_picture(self, job: Job, image: bytes, markup: InlineKeyboardMarkup | None) -> Shown:
+        text_html = caption(job)
+        photo = await _fit(job, image) if not job.shown.as_text else None
+        try:
+            message = await self._show_final(job, text_html, markup, photo.data if photo else None)
+        except BadRequest as exc:
+            if photo is None:
+                raise
+            # Telegram would not take it as a photo: keep the buttons and hand over the image as a file.
+            log.warning("job %d: Telegram refused the result as a photo (%s); sending it as a file", job.id, exc)
+            message, photo = await self._show_final(job, text_html, markup), None
+        shown = _shown(job, message, as_text=job.shown.as_text)
+        if photo is None or _single_image(job):
+            document_id = await self._send_full_file(job, image, shown.message_id)
+            shown = replace(shown, document_file_id=document_id)
+        return shown
+
+    async def _show_final(
+        self, job: Job, text_html: str, markup: InlineKeyboardMarkup | None, photo: bytes | None = None
+    ) -> Message | None:
+        """Edit the status message into the outcome (None: it already showed that); if it is gone, post anew."""
+        try:
+            return await self._edit(job, text_html, markup, photo=photo)
+        except _Gone as gone:
+            log.info("job %d: status message gone, sending the outcome as a new message", job.id)
+            if photo is not None:
+                return await self._send_photo(job, gone.chat_id, photo, text_html, markup)
+            return await self._send_text(job, gone.chat_id, text_html, markup)
+
+    async def _send_full_file(self, job: Job, image: bytes, reply_to: int | None) -> str | None:
+        try:
+            width, height = image_size(image)
+            note = text(job.origin.language, "result_full_file", width=width, height=height)
+        except NotAnImage:
+            note = ""
+        message = await self.bot.send_document(
+            job.origin.chat_id,
+            image,
+            filename=f"midjourney-{job.task_id or job.id}.{_extension(image)}",
+            caption=note,
+            reply_parameters=_reply_to(reply_to),
+            message_thread_id=job.origin.thread_id,
+        )
+        return message.document.file_id if message.document else None
+
+    # -- sending and editing -----------------------------------------------------------------------
+
+    async def _send_photo(
+        self, job: Job, chat_id: int, photo: bytes | str, text_html: str, markup: InlineKeyboardMarkup | None = None
+    ) -> Message:
+        return await self.bot.send_photo(
+            chat_id,
+            photo,
+            caption=text_html,
+            reply_markup=markup,
+            reply_parameters=_reply_to(job.origin.request_message_id),
+            message_thread_id=job.origin.thread_id,
+        )
+
+    async def _send_text(
+        self,
+        job: Job,
+        chat_id: int,
+        text_html: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        origin: Origin | None = None,
+    ) -> Message:
+        where = origin or job.origin
+        return await self.bot.send_message(
+            chat_id,
+            text_html,
+            reply_markup=markup,
+            reply_parameters=_reply_to(where.request_message_id),
+            message_thread_id=where.thread_id,
+        )
+
+    async def _edit(
+        self, job: Job, text_html: str, markup: InlineKeyboardMarkup | None, *, photo: bytes | None = None
+    ) -> Message | None:
+        """Edit the status message; an unchanged message is not an error (None). Raises _Gone."""
+        chat_id, message_id = job.origin.chat_id, job.shown.message_id
+        if message_id is None:
+            raise _Gone(chat_id)
+        try:
+            if job.shown.as_text:
+                result = await self.bot.edit_message_text(
+                    text_html, chat_id=chat_id, message_id=message_id, reply_markup=markup
+                )
+            elif photo is not None:
+                result = await self.bot.edit_message_media(
+                    InputMediaPhoto(photo, caption=text_html),
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    reply_markup=markup,
+                )
+            else:
+                result = await self.bot.edit_message_caption(
+                    chat_id=chat_id, message_id=message_id, caption=text_html, reply_markup=markup
+                )
+        except BadRequest as exc:
+            problem = exc.message.lower()
+            if "not modified" in problem:
+                return None
+            if any(g in problem for g in _GONE):
+                raise _Gone(chat_id) from exc
+            raise
+        except ChatMigrated as exc:
+            raise _Gone(exc.new_chat_id) from exc
+        self._remember(chat_id, message_id, text_html)
+        return result if isinstance(result, Message) else None
+
+    def _remember(self, chat_id: int, message_id: int, text_html: str) -> None:
+        self._shown[(chat_id, message_id)] = _fingerprint(text_html)
+
+
+async def _fit(job: Job, image: bytes) -> Photo | None:
+    try:  # decoding and re-encoding big images takes long enough to stall every chat
+        return await asyncio.to_thread(fit_photo, image)
+    except NotAnImage as exc:
+        log.warning("job %d: not an image Telegram can show: %s", job.id, exc)
+        return None
+
+
+def _single_image(job: Job) -> bool:
+    """An upscale: its full-resolution file is sent too."""
+    button = job.request.button
+    return button is not None and meaning(button.custom_id).produces is Produces.IMAGE
+
+
+def _shown(job: Job, message: Message | None, *, as_text: bool) -> Shown:
+    """Where the outcome now is: a new message, or the status message it was edited into (`message` None)."""
+    if message is None:
+        return replace(job.shown, as_text=as_text)
+    photo_id = message.photo[-1].file_id if message.photo else None
+    return Shown(message.message_id, as_text=as_text and photo_id is None, photo_file_id=photo_id)
+
+
+def _reply_to(message_id: int | None) -> ReplyParameters | None:
+    return ReplyParameters(message_id, allow_sending_without_reply=True) if message_id else None
+
+
+def _fingerprint(text_html: str) -> str:
+    return hashlib.sha1(text_html.encode()).hexdigest()
+
+
+def _extension(image: bytes) -> str:
+    if image.startswith(b"\x89PNG"):
+        return "png"
+    if image.startswith(b"\xff\xd8"):
+        return "jpg"
+    if image[8:12] == b"WEBP":
+        return "webp"
+    return "bin"

@@ -1,0 +1,19 @@
+"""Update handlers, one module per feature, each registering itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.jobs import JobService
+from bot.telegram.handlers import chats, errors, gate, imagine, presses, start
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService) -> None:
+    gate.register(app)  # first: decides which updates the others see
+    start.register(app)
+    imagine.register(app, service)
+    presses.register(app, service)
+    chats.register(app, service)
+    errors.register(app)
