@@ -49,6 +49,19 @@ def test_defaults_and_parsing(env):
     assert TOKEN not in repr(settings)
 
 
+def test_a_speed_the_v1_root_does_not_offer_is_one_clear_line(env):
+    # seed 003's /v1 root documents mj-fast and mj-relax only (docs/provider-api.md §1)
+    env.setenv("MJ_BASE_URL", "https://api.example.com/v1")
+    env.setenv("MJ_SPEED", "turbo")
+    with pytest.raises(ConfigError) as info:
+        load_settings(env_file=None)
+    assert str(info.value).splitlines() == [
+        "Configuration error:",
+        "  MJ_SPEED=turbo does not fit MJ_BASE_URL: a /v1 provider root offers only fast and relax "
+        "(model mj-fast or mj-relax), not turbo.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import BotRuntime
 from bot.config import Settings
-from bot.logs import setup_logging
+from bot.logs import NOISY_LOGGERS, setup_logging
 from bot.simulator import Simulator
 from tests.conftest import BOT_TOKEN, MJ_KEY, running
 from tests.fake_telegram import FakeTelegram
@@ -117,7 +117,8 @@ async def test_secrets_never_reach_the_log(
     tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
     root = logging.getLogger()
-    handlers = list(root.handlers)
+    handlers, factory = list(root.handlers), logging.getLogRecordFactory()
+    levels = {name: logging.getLogger(name).level for name in ("", *NOISY_LOGGERS)}
     setup_logging("DEBUG", [BOT_TOKEN, MJ_KEY])  # what `mjbot` does at start
     for name in ("", "httpx", "httpcore", "telegram"):  # the worst case: everything at DEBUG
         caplog.set_level(logging.DEBUG, logger=name)
@@ -126,8 +127,11 @@ async def test_secrets_never_reach_the_log(
             chat = tg.private_chat()
             status = await _imagine(tg, chat, "a fox")
             await finished(tg, chat, status.message_id)
-    finally:
-        root.handlers[:] = handlers  # setup_logging's console handler must not outlive the test
+    finally:  # what setup_logging changed process-wide must not outlive the test
+        root.handlers[:] = handlers
+        logging.setLogRecordFactory(factory)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
     assert "getUpdates" in caplog.text  # httpx and PTB did log the Telegram URLs…
     assert "bot<redacted>/" in caplog.text
     assert BOT_TOKEN not in caplog.text  # …without the token
@@ -175,14 +179,15 @@ async def test_editing_the_imagine_command_does_not_draw_it_again(tg: FakeTelegr
     assert len([m for m in tg.bot_messages(chat) if m.reply_to_message_id == request.message_id]) == 1
 
 
-async def test_a_slow_status_message_is_not_mistaken_for_an_interrupted_submit(
-    tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+async def test_a_slow_status_message_does_not_hold_up_the_submit(
+    tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings]
 ) -> None:
-    monkeypatch.setattr("bot.jobs.tracker.STALE_SUBMIT_SECONDS", 0.2)
     tg.fail_next("sendPhoto", error_code=429, retry_after=1)  # Telegram makes the status message wait 1 s
     async with running(settings_for()):
         chat = tg.private_chat()
         request = tg.send_text(chat, "/imagine a patient fox")
+        await tg.wait_for(lambda: [r for r in sim.requests if r.path.endswith("/submit/imagine")])
+        assert not [m for m in tg.bot_messages(chat) if m.reply_to_message_id == request.message_id]
         status = await _wait_status(tg, chat, request.message_id)
         grid = await finished(tg, chat, status.message_id)
     assert grid.button_rows == GRID_ROWS
@@ -207,17 +212,21 @@ async def test_a_photo_telegram_refuses_arrives_as_a_file_with_its_buttons(tg, s
     assert len(tg.calls_to("editMessageMedia")) == 1  # not retried: the answer would not change
 
 
-async def test_a_result_that_is_not_an_image_keeps_the_link(tg, sim: Simulator, bot: BotRuntime) -> None:
+async def test_a_result_that_is_not_an_image_keeps_the_link(
+    tg, sim: Simulator, bot: BotRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
     sim.config.previews = False
     chat = tg.private_chat()
     request = tg.send_text(chat, "/imagine a fox behind a login page")
     status = await _wait_status(tg, chat, request.message_id)
     await showing(tg, chat, status.message_id, "Submitted")
     [task] = sim.tasks.values()
-    task.external_url = f"{tg.url}/not-an-image.html"  # the CDN answers 200 with an HTML page
+    sim.blobs["login.html"] = (b"<html><body>Please sign in</body></html>", "text/html")
+    task.external_url = f"{sim.base_url}/images/login.html"  # the CDN answers 200 with an HTML page
     shown = await finished(tg, chat, status.message_id)
     assert "couldn't download it" in shown.plain_text
     assert not [m for m in tg.bot_messages(chat) if m.document]
+    assert any("not an image (text/html" in r.getMessage() for r in caplog.records)
 
 
 async def _wait_status(tg: FakeTelegram, chat, request_id: int):

@@ -1,10 +1,15 @@
-"""Storage: migrations on an empty file, and the double-tap guard."""
+"""Storage: migrations on an empty file and on a database of the previous version, and the double-tap guard."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 
-from bot.store import ButtonRepository, Database, JobKind, JobRepository, JobStatus, NewJob
+from bot.jobs import Job, JobKind, JobState, Origin, PressedButton, Problem, Request, Shown
+from bot.jobs.records import JobRecords
+from bot.store import ButtonRepository, Database
+from bot.store.db import MIGRATIONS
 
 
 async def test_migrations_create_schema_once(tmp_path):
@@ -16,30 +21,70 @@ async def test_migrations_create_schema_once(tmp_path):
     await db.open()  # a second start finds the schema current
     row = await db.fetch_one("PRAGMA user_version")
     assert row is not None
-    assert row[0] == 1
+    assert row[0] == len(MIGRATIONS)
     await db.close()
+
+
+async def test_a_database_of_the_first_release_keeps_its_jobs(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.executescript(MIGRATIONS[0] + "PRAGMA user_version=1;")
+        old.execute(
+            "INSERT INTO jobs (kind, chat_id, user_id, prompt, status, image_url, error_kind, error, created_at,"
+            " updated_at) VALUES ('imagine', 5, 5, 'a fox', 'in_progress', 'http://cdn/p.png', '', '', 1, 1)"
+        )
+        old.execute(
+            "INSERT INTO jobs (kind, chat_id, user_id, prompt, status, image_url, error_kind, error, created_at,"
+            " updated_at, result_file_id) VALUES ('imagine', 5, 5, 'a bear', 'succeeded', 'http://cdn/r.png',"
+            " 'download_failed', 'HTTP 403', 1, 1, 'FILE')"
+        )
+    db = Database(path)
+    await db.open()
+    running, done = await JobRecords(db).undelivered()
+    await db.close()
+    assert running.state is JobState.IN_PROGRESS
+    assert running.progress.preview_url == "http://cdn/p.png"
+    assert running.result.url is None
+    assert done.state is JobState.SUCCEEDED
+    assert done.result.url == "http://cdn/r.png"
+    assert done.problem is Problem.DOWNLOAD_FAILED
+    assert done.problem_detail == "HTTP 403"
+    assert done.shown.photo_file_id == "FILE"
+
+
+def _job(request: Request) -> Job:
+    now = time.time()
+    return Job(0, Origin(chat_id=1, user_id=1), request, JobState.SUBMITTING, now, now)
 
 
 async def test_a_button_pressed_twice_at_once_starts_one_job(tmp_path):
     db = Database(tmp_path / "db.sqlite3")
     await db.open()
-    jobs, buttons = JobRepository(db), ButtonRepository(db)
-    parent = await jobs.create(NewJob(kind=JobKind.IMAGINE, chat_id=1, user_id=1, prompt="fox"))
+    records, buttons = JobRecords(db), ButtonRepository(db)
+    parent = await records.insert(_job(Request(JobKind.IMAGINE, "fox")))
     [button] = await buttons.replace_for_job(parent.id, [("MJ::JOB::upsample::2::x", "U2", "")])
-    new = NewJob(
-        kind=JobKind.ACTION,
-        chat_id=1,
-        user_id=1,
-        prompt="fox",
-        button_key=button.key,
-        custom_id=button.custom_id,
-        parent_job_id=parent.id,
-    )
-    first, second = await asyncio.gather(jobs.create_unless_running(new), jobs.create_unless_running(new))
+    pressed = PressedButton(button.key, button.custom_id, "U2")
+    new = _job(Request(JobKind.ACTION, "fox", parent_job_id=parent.id, button=pressed))
+    first, second = await asyncio.gather(records.insert_press(new), records.insert_press(new))
     assert (first is None) != (second is None)
     started = first or second
     assert started is not None
-    await jobs.update(started.id, status=JobStatus.SUCCEEDED)
-    assert await jobs.create_unless_running(new) is not None  # once finished, the button works again
+    await records.save(started, started.succeeded("http://cdn/u.png", now=time.time()))
+    assert await records.insert_press(new) is not None  # once finished, the button works again
     assert len(button.key) <= 16
     await db.close()
+
+
+async def test_saving_writes_only_what_changed(tmp_path):
+    db = Database(tmp_path / "db.sqlite3")
+    await db.open()
+    records = JobRecords(db)
+    job = await records.insert(_job(Request(JobKind.IMAGINE, "fox")))
+    shown = job.status_shown(Shown(message_id=42))
+    await records.save(job, shown)  # one writer records where the status message is…
+    await records.save(job, job.timed_out(now=time.time()))  # …another, from the same snapshot, the state
+    stored = await records.load(job.id)
+    await db.close()
+    assert stored is not None
+    assert stored.shown.message_id == 42
+    assert stored.state is JobState.TIMED_OUT

@@ -4,29 +4,33 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.jobs import ErrorKind, Job, JobKind, JobStatus, StoredButton
+from bot.jobs import ButtonView, Job, JobKind, JobState, Origin, PressedButton, Problem, Progress, Request
+from bot.mj import button_label, meaning
 from bot.telegram.views import CAPTION_LIMIT, caption, keyboard, progress_bar, visible_length
 
 U = "26d56b92-4ed6-45e2-8561-563797923135"
+GROUP = -100500
 
 
-def _job(**changes) -> Job:
+def _job(
+    state: JobState = JobState.SUBMITTING, *, chat_id: int = 1001, prompt: str = "a red fox in snow --ar 3:2", **changes
+) -> Job:
     base = Job(
         id=1,
-        kind=JobKind.IMAGINE,
-        status=JobStatus.SUBMITTING,
-        chat_id=1001,
-        user_id=1001,
-        user_name="Alice",
-        prompt="a red fox in snow --ar 3:2",
+        origin=Origin(chat_id=chat_id, user_id=1001, user_name="Alice"),
+        request=Request(JobKind.IMAGINE, prompt),
+        state=state,
         created_at=0.0,
         updated_at=0.0,
     )
     return replace(base, **changes)
 
 
-def _buttons(*custom: tuple[str, str, str]) -> list[StoredButton]:
-    return [StoredButton(f"k{i}", 1, i, cid, label, emoji) for i, (cid, label, emoji) in enumerate(custom)]
+def _buttons(*custom: tuple[str, str, str]) -> list[ButtonView]:
+    views = [
+        ButtonView(f"k{i}", button_label(label, emoji), meaning(cid)) for i, (cid, label, emoji) in enumerate(custom)
+    ]
+    return [view for view in views if not view.meaning.hidden]
 
 
 GRID = _buttons(
@@ -48,6 +52,8 @@ SOLO = _buttons(
     (f"MJ::JOB::pan_right::1::{U}::SOLO", "", "➡️"),
     (f"MJ::JOB::pan_up::1::{U}::SOLO", "", "⬆️"),
     (f"MJ::JOB::pan_down::1::{U}::SOLO", "", "⬇️"),
+    (f"MJ::JOB::animate_high::1::{U}::SOLO", "Animate (High motion)", "🎞️"),
+    (f"MJ::JOB::animate_low::1::{U}::SOLO", "Animate (Low motion)", "🎞️"),
     (f"MJ::BOOKMARK::{U}", "", "❤️"),
 )
 
@@ -60,7 +66,7 @@ def test_grid_keyboard_has_discord_rows():
     assert _texts(keyboard(GRID)) == [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"]]
 
 
-def test_upscale_keyboard_groups_and_hides_bookmark():
+def test_upscale_keyboard_groups_and_hides_bookmark_and_animate():
     assert _texts(keyboard(SOLO)) == [
         ["Upscale (Subtle)", "Upscale (Creative)"],
         ["🪄 Vary (Subtle)", "🪄 Vary (Strong)", "🖌️ Vary (Region)"],
@@ -87,7 +93,7 @@ def test_unknown_buttons_are_kept_in_a_last_row_and_no_buttons_means_no_keyboard
 
 
 def test_progress_caption_shows_percent_and_bar():
-    text = caption(_job(status=JobStatus.IN_PROGRESS, progress=46))
+    text = caption(_job(JobState.IN_PROGRESS, progress=Progress(percent=46)))
     assert "46%" in text
     assert progress_bar(46) in text
     assert progress_bar(46) == "▰▰▰▰▰▱▱▱▱▱"
@@ -95,12 +101,25 @@ def test_progress_caption_shows_percent_and_bar():
 
 
 def test_queued_caption_shows_position():
-    assert "3 ahead" in caption(_job(status=JobStatus.QUEUED, queue_position=3))
+    assert "3 ahead" in caption(_job(JobState.QUEUED, progress=Progress(queue_position=3)))
+
+
+def test_a_press_is_named_the_way_midjourney_names_it():
+    button = PressedButton("k", f"MJ::JOB::upsample::2::{U}", "U2")
+    job = _job(JobState.SUCCEEDED, request=Request(JobKind.ACTION, "a fox", parent_job_id=1, button=button))
+    assert caption(job).endswith("\n\nImage #2")
+    pan = replace(button, custom_id=f"MJ::JOB::pan_left::1::{U}::SOLO", label="⬅️")
+    assert caption(replace(job, request=replace(job.request, button=pan))).endswith("⬅️ Pan left")
 
 
 def test_long_prompt_is_shortened_to_fit_the_caption_and_escaped():
-    job = _job(status=JobStatus.SUCCEEDED, prompt="<fox> & " * 400, label="U2")
-    text = caption(job, group=True)
+    button = PressedButton("k", f"MJ::JOB::variation::2::{U}", "V2")
+    job = _job(
+        JobState.SUCCEEDED,
+        chat_id=GROUP,
+        request=Request(JobKind.ACTION, "<fox> & " * 400, parent_job_id=1, button=button),
+    )
+    text = caption(job)
     assert visible_length(text) <= CAPTION_LIMIT
     assert "…" in text
     assert "&lt;fox&gt; &amp;" in text
@@ -108,21 +127,21 @@ def test_long_prompt_is_shortened_to_fit_the_caption_and_escaped():
 
 
 def test_group_results_name_who_asked_private_ones_do_not():
-    job = _job(status=JobStatus.SUCCEEDED)
-    assert "Alice" in caption(job, group=True)
-    assert "Alice" not in caption(job, group=False)
+    assert "Alice" in caption(_job(JobState.SUCCEEDED, chat_id=GROUP))
+    assert "Alice" not in caption(_job(JobState.SUCCEEDED))
 
 
 def test_error_captions_are_specific():
-    banned = caption(_job(status=JobStatus.REFUSED, error_kind=ErrorKind.BANNED, error="badword"))
+    banned = caption(_job(JobState.REFUSED, problem=Problem.BANNED, problem_detail="badword"))
     assert "“badword” is not allowed" in banned
-    rejected = caption(_job(status=JobStatus.REFUSED, error_kind=ErrorKind.REJECTED, error="未知的 Action 类型"))
+    rejected = caption(_job(JobState.REFUSED, problem=Problem.REJECTED, problem_detail="未知的 Action 类型"))
     assert "not supported by the Midjourney provider" in rejected
     assert "未知的 Action 类型" in rejected
-    failed = caption(_job(status=JobStatus.FAILED, error_kind=ErrorKind.TASK_FAILED, error="Banned prompt detected"))
+    failed = caption(_job(JobState.FAILED, problem=Problem.TASK_FAILED, problem_detail="Banned prompt detected"))
     assert "couldn't finish" in failed
     assert "Banned prompt detected" in failed
-    assert "misconfigured" in caption(_job(status=JobStatus.REFUSED, error_kind=ErrorKind.MISCONFIGURED))
-    assert "queue is full" in caption(_job(status=JobStatus.REFUSED, error_kind=ErrorKind.QUEUE_FULL))
-    timed_out = caption(_job(status=JobStatus.TIMED_OUT, created_at=0.0, finished_at=3600.0))
+    assert "misconfigured" in caption(_job(JobState.REFUSED, problem=Problem.MISCONFIGURED))
+    assert "queue is full" in caption(_job(JobState.REFUSED, problem=Problem.QUEUE_FULL))
+    timed_out = caption(_job(JobState.TIMED_OUT, created_at=0.0, finished_at=3600.0))
     assert "within 60 minutes" in timed_out
+    assert "needs extra input" in caption(_job(JobState.AWAITING_INPUT))
