@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import socket
+import time
 from collections.abc import Callable
 
+import httpx
 import pytest
+from PIL import Image
 
 from bot.app import BotRuntime
 from bot.config import Settings
+from bot.jobs import ImageFetcher
 from bot.logs import NOISY_LOGGERS, setup_logging
 from bot.simulator import Simulator
 from tests.conftest import BOT_TOKEN, MJ_KEY, running
@@ -231,3 +236,25 @@ async def test_a_result_that_is_not_an_image_keeps_the_link(
 
 async def _wait_status(tg: FakeTelegram, chat, request_id: int):
     return await status_reply_to(tg, chat, request_id)
+
+
+async def test_a_busy_cdn_is_waited_out_as_it_asks() -> None:
+    answers = [httpx.Response(429, headers={"retry-after": "0.2"}), httpx.Response(200, content=_png())]
+    seen: list[float] = []
+
+    def cdn(request: httpx.Request) -> httpx.Response:
+        seen.append(time.monotonic())
+        return answers[len(seen) - 1]
+
+    fetcher = ImageFetcher(transport=httpx.MockTransport(cdn), backoff=0.0)
+    try:
+        assert await fetcher.fetch("http://cdn.example/a.png") == _png()
+    finally:
+        await fetcher.aclose()
+    assert seen[1] - seen[0] >= 0.2  # Retry-After, not the zero back-off
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, "PNG")
+    return buffer.getvalue()

@@ -244,3 +244,28 @@ async def test_a_second_upscale_of_the_same_image_is_shown_again_not_paid_again(
 
 async def _all_delivered(bot: BotRuntime) -> bool:
     return not await bot.runner.records.undelivered()
+
+
+async def test_a_second_upscale_of_an_image_that_never_arrived_shows_its_link_again(
+    tg: FakeTelegram, sim: Simulator, bot: BotRuntime
+) -> None:
+    chat = tg.private_chat()
+    request = tg.send_text(chat, "/imagine a fox behind glass")
+    grid = await finished(tg, chat, (await status_reply_to(tg, chat, request.message_id)).message_id)
+    sim.blobs["denied.html"] = (b"<html>Access denied</html>", "text/html")
+    base = sim.config.public_base_url
+    sim.config.public_base_url = f"{sim.base_url}/images/denied.html#"  # every result link is now a login page
+    tg.press(chat, grid.message_id, grid.callback_data_for("U1"))
+    upscale = await showing(tg, chat, (await status_reply_to(tg, chat, grid.message_id)).message_id, "couldn't")
+    await tg.wait_for(partial(_all_delivered, bot))
+    sim.config.public_base_url = base
+    tg.press(chat, grid.message_id, grid.callback_data_for("U1"))
+
+    def again() -> Message | None:
+        replies = [m for m in tg.bot_messages(chat) if m.reply_to_message_id == grid.message_id]
+        return replies[1] if len(replies) > 1 else None
+
+    shown = await tg.wait_for(again)
+    assert shown.photo is None  # not the grey placeholder the status message started as
+    assert "couldn't download it" in shown.plain_text
+    assert upscale.photo is not None

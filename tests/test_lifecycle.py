@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Callable
+from functools import partial
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from bot.app import BotRuntime
 from bot.config import Settings
 from bot.jobs import Job, JobState
 from bot.jobs.records import JobRecords
-from bot.mj import Task
+from bot.mj import AuthStyle, Task
 from bot.simulator import Simulator
 from bot.store import Database
 from tests.conftest import MJ_KEY, running
@@ -148,7 +149,7 @@ async def test_a_user_who_blocked_the_bot_is_not_written_to_again(
     other = tg.private_chat(user_id=2002, first_name="Bob", username="bob")
     grid = await _grid(tg, other, "a fox for Bob")  # everyone else is served meanwhile
     assert grid.button_rows == GRID_ROWS
-    assert await bot.runner.records.undelivered() == []  # the blocked user's job is settled, not retried all day
+    await tg.wait_for(partial(_all_delivered, bot))  # the blocked user's job is settled, not retried all day
     refused = [c.method for c in tg.calls if c.params.get("chat_id") == chat.id and c.error_code == 403]
     assert len(refused) == 2  # one progress edit finds out; the outcome is tried once, then never again
     assert any("cannot write to chat" in r.getMessage() for r in caplog.records)
@@ -195,6 +196,38 @@ async def test_a_group_without_photo_rights_gets_text_and_the_image_as_a_file(
     assert not [c for c in tg.failed_calls() if "rights" in (c.description or "") and c.method != "sendPhoto"]
 
 
+async def test_a_chat_the_bot_may_not_write_to_is_not_charged_for(
+    tg: FakeTelegram, sim: Simulator, bot: BotRuntime
+) -> None:
+    group = tg.group_chat()
+    tg.set_permissions(group, can_send_messages=False, can_send_photos=False)
+    tg.send_text(group, "/imagine@mj_test_bot a fox nobody will see")
+    await tg.wait_for(lambda: [c for c in tg.failed_calls() if c.params.get("chat_id") == group.id][1:])
+    await tg.wait_for(partial(_all_delivered, bot))
+    assert _submits(sim) == []  # nobody could see the result, so nothing was paid for
+
+
+async def test_an_action_waiting_for_input_shows_it_and_lapses_in_time(
+    tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings]
+) -> None:
+    sim.config.dialect = "ta"
+    sim.config.auth_style = "raw"
+    # The default edit interval: the waiting state must not be held back by it.
+    async with running(settings_for(mj_auth_style=AuthStyle.RAW, status_edit_interval=3.0)) as bot:
+        chat = tg.private_chat()
+        grid = await _grid(tg, chat, "a fox to zoom")
+        tg.press(chat, grid.message_id, grid.callback_data_for("U1"))
+        upscale = await finished(tg, chat, (await status_reply_to(tg, chat, grid.message_id)).message_id)
+        tg.press(chat, upscale.message_id, upscale.callback_data_for("🔍 Custom Zoom"))
+        status = await status_reply_to(tg, chat, upscale.message_id)
+        await showing(tg, chat, status.message_id, "needs extra input")
+        bot.runner.job_timeout = 0.5  # nobody answers
+        shown = await showing(tg, chat, status.message_id, "waited for input that never came")
+        [modal] = [t for t in sim.tasks.values() if t.custom_id.startswith("MJ::CustomZoom")]
+    assert sim.task_json(modal.id)["status"] == "FAILURE"  # cancelled upstream (TA records a cancel so)
+    assert shown.reply_markup is None
+
+
 async def test_a_failing_handler_gets_a_polite_word_and_a_traceback_in_the_log(
     tg: FakeTelegram, sim: Simulator, bot: BotRuntime, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -222,6 +255,10 @@ async def test_flood_control_in_a_group_loses_no_result(tg: FakeTelegram, sim: S
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+
+async def _all_delivered(bot: BotRuntime) -> bool:
+    return not await bot.runner.records.undelivered()
 
 
 class _silent_provider:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.jobs import Job, JobKind, JobState, Origin, Problem, Request
+from bot.jobs import Job, JobKind, JobState, Origin, Picture, Problem, Request
 from bot.mj import SubmitResult, SubmitStatus, Task, TaskStatus
 
 
@@ -51,12 +51,15 @@ def test_endings_carry_their_reason():
 
 def test_success_keeps_the_result_apart_from_the_preview():
     running = _job(JobState.IN_PROGRESS).tracked(_task(TaskStatus.IN_PROGRESS, progress=90, image_url="p90"), now=1.0)
-    done = running.succeeded("grid.png", now=2.0)
-    assert done.result.url == "grid.png"
+    done = running.succeeded(Picture("grid.png"), now=2.0)
+    assert done.outcome == Picture("grid.png")
     assert done.progress.preview_url is None
     assert done.problem is None
-    spoiled = running.succeeded("grid.png", now=2.0, download_problem="HTTP 403")
-    assert (spoiled.state, spoiled.problem) == (JobState.SUCCEEDED, Problem.DOWNLOAD_FAILED)
+
+
+def test_a_late_modal_does_not_send_a_running_job_back():
+    running = _job(JobState.IN_PROGRESS)
+    assert running.tracked(_task(TaskStatus.MODAL), now=1.0) == running
 
 
 def test_delivery_attempts_and_giving_up():

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 import time
 
-from bot.jobs import Job, JobKind, JobState, Origin, PressedButton, Problem, Request, Shown
+from bot.jobs import Job, JobKind, JobState, Origin, Picture, PressedButton, Request, Shown
 from bot.jobs.records import JobRecords
 from bot.store import ButtonRepository, Database
 from bot.store.db import MIGRATIONS
@@ -38,17 +38,23 @@ async def test_a_database_of_the_first_release_keeps_its_jobs(tmp_path):
             " updated_at, result_file_id) VALUES ('imagine', 5, 5, 'a bear', 'succeeded', 'http://cdn/r.png',"
             " 'download_failed', 'HTTP 403', 1, 1, 'FILE')"
         )
+        old.execute(  # the first release ended a modal answer right away, as a final state
+            "INSERT INTO jobs (kind, chat_id, user_id, prompt, status, error_kind, error, created_at, updated_at)"
+            " VALUES ('action', 5, 5, 'a fox', 'needs_input', '', '', 1, 1)"
+        )
     db = Database(path)
     await db.open()
-    running, done = await JobRecords(db).undelivered()
+    running, done = await JobRecords(db).undelivered()  # the old modal is settled, not waiting forever
+    settled = await JobRecords(db).load(3)
     await db.close()
+    assert settled is not None
+    assert settled.state is JobState.CANCELLED
     assert running.state is JobState.IN_PROGRESS
     assert running.progress.preview_url == "http://cdn/p.png"
-    assert running.result.url is None
+    assert running.outcome is None
     assert done.state is JobState.SUCCEEDED
-    assert done.result.url == "http://cdn/r.png"
-    assert done.problem is Problem.DOWNLOAD_FAILED
-    assert done.problem_detail == "HTTP 403"
+    assert done.outcome == Picture("http://cdn/r.png", missing="HTTP 403")
+    assert done.problem is None
     assert done.shown.photo_file_id == "FILE"
 
 
@@ -69,7 +75,7 @@ async def test_a_button_pressed_twice_at_once_starts_one_job(tmp_path):
     assert (first is None) != (second is None)
     started = first or second
     assert started is not None
-    await records.save(started, started.succeeded("http://cdn/u.png", now=time.time()))
+    await records.save(started, started.succeeded(Picture("http://cdn/u.png"), now=time.time()))
     assert await records.insert_press(new) is not None  # once finished, the button works again
     assert len(button.key) <= 16
     await db.close()

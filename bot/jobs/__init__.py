@@ -4,8 +4,22 @@ Talks to `bot.mj` and `bot.store`; shows things only through the `Display` port.
 """
 
 from bot.jobs.images import ImageDownloadError, ImageFetcher
-from bot.jobs.model import Job, JobKind, JobState, Origin, PressedButton, Problem, Progress, Request, Result, Shown
-from bot.jobs.port import ButtonView, Display, DisplayUnavailable
+from bot.jobs.kinds import produces_of
+from bot.jobs.model import (
+    Choices,
+    Job,
+    JobKind,
+    JobState,
+    Origin,
+    Outcome,
+    Picture,
+    PressedButton,
+    Problem,
+    Progress,
+    Request,
+    Shown,
+)
+from bot.jobs.port import ButtonView, ChatUnreachable, Display, DisplayUnavailable
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Scheduler
 from bot.jobs.service import AlreadyRunning, JobService, Pressed, UnknownButton
@@ -13,6 +27,8 @@ from bot.jobs.service import AlreadyRunning, JobService, Pressed, UnknownButton
 __all__ = [
     "AlreadyRunning",
     "ButtonView",
+    "ChatUnreachable",
+    "Choices",
     "Display",
     "DisplayUnavailable",
     "ImageDownloadError",
@@ -23,13 +39,15 @@ __all__ = [
     "JobService",
     "JobState",
     "Origin",
+    "Outcome",
+    "Picture",
     "Pressed",
     "PressedButton",
     "Problem",
     "Progress",
     "Request",
-    "Result",
     "Scheduler",
     "Shown",
     "UnknownButton",
+    "produces_of",
 ]

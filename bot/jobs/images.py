@@ -10,6 +10,7 @@ import httpx
 from PIL import Image
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     before_sleep_log,
     retry_if_exception_type,
     stop_after_attempt,
@@ -25,8 +26,13 @@ class ImageDownloadError(Exception):
     pass
 
 
+MAX_RETRY_AFTER = 30.0
+
+
 class _Transient(Exception):
-    pass
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ImageFetcher:
@@ -40,7 +46,7 @@ class ImageFetcher:
     ) -> None:
         self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=True, transport=transport)
         self.attempts = attempts
-        self._backoff = backoff
+        self._backoff_wait = wait_exponential_jitter(multiplier=backoff, max=MAX_RETRY_AFTER, jitter=backoff)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -49,7 +55,7 @@ class ImageFetcher:
         """Fetch an image, retrying transient failures; raise ImageDownloadError when it cannot be had."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(attempts or self.attempts),
-            wait=wait_exponential_jitter(multiplier=self._backoff, max=30.0, jitter=self._backoff),
+            wait=self._wait,
             retry=retry_if_exception_type((httpx.HTTPError, _Transient)),
             before_sleep=before_sleep_log(log, logging.WARNING),
             reraise=True,
@@ -62,10 +68,16 @@ class ImageFetcher:
             raise ImageDownloadError(f"{type(exc).__name__}: {exc}") from None
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(error, _Transient) and error.retry_after is not None:
+            return error.retry_after
+        return float(self._backoff_wait(state))
+
     async def _fetch_once(self, url: str) -> bytes:
         async with self._http.stream("GET", url) as response:
             if response.status_code >= 500 or response.status_code == 429:
-                raise _Transient(f"HTTP {response.status_code}")
+                raise _Transient(f"HTTP {response.status_code}", _retry_after(response.headers.get("retry-after")))
             if response.status_code != 200:
                 raise ImageDownloadError(f"HTTP {response.status_code}")
             chunks: list[bytes] = []
@@ -80,6 +92,14 @@ class ImageFetcher:
             # A CDN's login or challenge page answers 200 too; it is not the result.
             raise ImageDownloadError(f"not an image ({response.headers.get('content-type', 'no content type')})")
         return data
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: the back-off will do
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER) if seconds is not None else None
 
 
 def is_image(data: bytes) -> bool:

@@ -22,7 +22,7 @@ class Submission:
 
     @property
     def state(self) -> str:
-        """Echoed back on the task, so a task found at the provider can be matched to its job."""
+        """Echoed back on the task, so the provider's side names the job too (its logs, a callback's body)."""
         return f"mjbot:{self.job.id}"
 
 
@@ -56,3 +56,8 @@ KINDS: dict[JobKind, Kind] = {
 
 def kind_of(job: Job) -> Kind:
     return KINDS[job.kind]
+
+
+def produces_of(job: Job) -> Produces:
+    """What the job makes: a grid, one image, text to pick from…"""
+    return kind_of(job).produces(job)

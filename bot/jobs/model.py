@@ -22,7 +22,7 @@ class JobState(StrEnum):
     QUEUED = "queued"  # accepted, waiting in the provider's queue
     SUBMITTED = "submitted"  # handed to Midjourney, not started
     IN_PROGRESS = "in_progress"
-    AWAITING_INPUT = "needs_input"  # the task waits in MODAL for the person's text or mask
+    AWAITING_INPUT = "awaiting_input"  # the task waits in MODAL for the person's text or mask
     SUCCEEDED = "succeeded"
     FAILED = "failed"  # the task ended in FAILURE
     CANCELLED = "cancelled"
@@ -67,7 +67,8 @@ class Problem(StrEnum):
     MAYBE_SUBMITTED = "maybe_submitted"  # the submit failed after it may have arrived
     INTERRUPTED = "interrupted"  # the bot stopped while the submit was in flight
     TASK_FAILED = "task_failed"  # detail: the provider's failReason
-    DOWNLOAD_FAILED = "download_failed"  # succeeded, but the result could not be fetched; detail: why
+    NO_INPUT = "no_input"  # the task waited for the person's input until the job timed out
+    CHAT_UNREACHABLE = "chat_unreachable"  # the chat takes nothing from the bot, so nothing was sent
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,21 @@ class Progress:
 
 
 @dataclass(frozen=True)
-class Result:
-    """The provider's finished result: the image's URL (its bytes are kept until shown)."""
+class Picture:
+    """A finished image or grid. Its bytes are kept until shown; `missing` says why they could not be had."""
 
-    url: str | None = None
+    url: str | None
+    missing: str = ""
+
+
+@dataclass(frozen=True)
+class Choices:
+    """A finished text to pick prompts from (describe, shorten)."""
+
+    text: str
+
+
+Outcome = Picture | Choices
 
 
 @dataclass(frozen=True)
@@ -139,7 +151,7 @@ class Job:
     updated_at: float
     task_id: str | None = None
     progress: Progress = Progress()
-    result: Result = Result()
+    outcome: Outcome | None = None
     problem: Problem | None = None
     problem_detail: str = ""
     shown: Shown = Shown()
@@ -181,7 +193,7 @@ class Job:
                 return self._running(JobState.SUBMITTED, Progress())
             case TaskStatus.IN_PROGRESS:
                 return self._running(JobState.IN_PROGRESS, Progress(task.progress, None, task.image_url))
-            case TaskStatus.MODAL:
+            case TaskStatus.MODAL if self.state.order <= JobState.SUBMITTED.order:
                 return replace(self, state=JobState.AWAITING_INPUT, progress=Progress())
             case TaskStatus.FAILURE:
                 return self._ended(JobState.FAILED, Problem.TASK_FAILED, task.fail_reason, now=now)
@@ -189,20 +201,14 @@ class Job:
                 return self._ended(JobState.CANCELLED, None, "", now=now)
         return self
 
-    def succeeded(self, url: str | None, *, now: float, download_problem: str = "") -> Job:
-        problem = Problem.DOWNLOAD_FAILED if download_problem else None
-        return replace(
-            self,
-            state=JobState.SUCCEEDED,
-            progress=Progress(percent=100),
-            result=Result(url),
-            problem=problem,
-            problem_detail=download_problem,
-            finished_at=now,
-        )
+    def succeeded(self, outcome: Outcome, *, now: float) -> Job:
+        return replace(self, state=JobState.SUCCEEDED, progress=Progress(percent=100), outcome=outcome, finished_at=now)
 
     def timed_out(self, *, now: float) -> Job:
         return self._ended(JobState.TIMED_OUT, None, "", now=now)
+
+    def input_expired(self, *, now: float) -> Job:
+        return self._ended(JobState.CANCELLED, Problem.NO_INPUT, "", now=now)
 
     def status_shown(self, shown: Shown) -> Job:
         return replace(self, shown=shown)

@@ -19,6 +19,10 @@ class DisplayUnavailable(Exception):
     """Telegram could not be reached or asked us to wait: try again later."""
 
 
+class ChatUnreachable(Exception):
+    """The chat takes nothing from the bot (blocked, removed, no right to write): showing is pointless."""
+
+
 @dataclass(frozen=True)
 class ButtonView:
     """A button as a person sees it under a result; `key` is what pressing it sends back."""
@@ -30,7 +34,7 @@ class ButtonView:
 
 class Display(Protocol):
     async def post_status(self, job: Job) -> Shown:
-        """Post the job's status message; raise when Telegram would not take it."""
+        """Post the job's status message; raise ChatUnreachable, or anything else when it failed for now."""
 
     async def show_progress(self, job: Job, preview: bytes | None) -> None:
         """Update the status message of a running job (best effort: never raises)."""

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import time
 
-from bot.jobs.model import Job, JobKind, JobState, Origin, PressedButton, Problem, Progress, Request, Result, Shown
+from bot.jobs.model import (
+    Choices,
+    Job,
+    JobKind,
+    JobState,
+    Origin,
+    Outcome,
+    Picture,
+    PressedButton,
+    Problem,
+    Progress,
+    Request,
+    Shown,
+)
 from bot.store import Database, JobRepository, Row, SqlValue
 
 
@@ -29,9 +42,7 @@ def to_row(job: Job) -> dict[str, SqlValue]:
         "progress": job.progress.percent,
         "queue_position": job.progress.queue_position,
         "preview_url": job.progress.preview_url,
-        "result_url": job.result.url,
-        "problem": job.problem.value if job.problem else "",
-        "problem_detail": job.problem_detail,
+        **_outcome_columns(job),
         "status_message_id": shown.message_id,
         "status_as_text": int(shown.as_text),
         "photo_file_id": shown.photo_file_id,
@@ -80,9 +91,9 @@ def from_row(row: Row) -> Job:
             queue_position=_opt_int(row["queue_position"]),
             preview_url=_opt_str(row["preview_url"]),
         ),
-        result=Result(url=_opt_str(row["result_url"])),
-        problem=Problem(_str(row["problem"])) if row["problem"] else None,
-        problem_detail=_str(row["problem_detail"]),
+        outcome=_outcome(row),
+        problem=_problem(row),
+        problem_detail="" if _missing(row) else _str(row["problem_detail"]),
         shown=Shown(
             message_id=_opt_int(row["status_message_id"]),
             as_text=bool(row["status_as_text"]),
@@ -93,6 +104,39 @@ def from_row(row: Row) -> Job:
         delivered_at=_opt_float(row["delivered_at"]),
         delivery_attempts=_int(row["delivery_attempts"]),
     )
+
+
+# A picture that could not be downloaded is stored as the problem 'download_failed', its reason as the detail.
+_MISSING = "download_failed"
+
+
+def _outcome_columns(job: Job) -> dict[str, SqlValue]:
+    outcome = job.outcome
+    columns: dict[str, SqlValue] = {
+        "result_url": outcome.url if isinstance(outcome, Picture) else None,
+        "result_text": outcome.text if isinstance(outcome, Choices) else "",
+        "problem": job.problem.value if job.problem else "",
+        "problem_detail": job.problem_detail,
+    }
+    if isinstance(outcome, Picture) and outcome.missing:
+        columns.update(problem=_MISSING, problem_detail=outcome.missing)
+    return columns
+
+
+def _missing(row: Row) -> bool:
+    return row["problem"] == _MISSING
+
+
+def _outcome(row: Row) -> Outcome | None:
+    if row["state"] != JobState.SUCCEEDED.value:
+        return None
+    if row["result_text"]:
+        return Choices(_str(row["result_text"]))
+    return Picture(_opt_str(row["result_url"]), _str(row["problem_detail"]) if _missing(row) else "")
+
+
+def _problem(row: Row) -> Problem | None:
+    return Problem(_str(row["problem"])) if row["problem"] and not _missing(row) else None
 
 
 def _str(value: SqlValue) -> str:

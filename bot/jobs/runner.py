@@ -12,11 +12,12 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from bot.jobs.images import ImageDownloadError, ImageFetcher
-from bot.jobs.kinds import Submission, kind_of
-from bot.jobs.model import Job, JobState, Problem, Shown
-from bot.jobs.port import ButtonView, Display, DisplayUnavailable
+from bot.jobs.kinds import Submission, kind_of, produces_of
+from bot.jobs.model import Choices, Job, JobState, Origin, Outcome, Picture, Problem, Shown
+from bot.jobs.port import ButtonView, ChatUnreachable, Display, DisplayUnavailable
 from bot.jobs.records import JobRecords
 from bot.mj import (
     BannedPrompt,
@@ -32,6 +33,7 @@ from bot.mj import (
     button_label,
     grid_buttons,
     meaning,
+    result_text,
 )
 from bot.store import ButtonRepository, Database, ResultRepository
 
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 
 GIVE_UP_DELIVERY_AFTER = 24 * 3600.0  # Telegram drops pending updates after a day too
 PREVIEW_TIMEOUT = 10.0  # a preview that is slow to come is overtaken by the next one anyway
+PROGRESS_TIMEOUT = 10.0  # a progress edit held up by Telegram's flood control is not worth waiting for
+STATUS_HEAD_START = 0.5  # how long the submit waits to learn whether the chat takes messages at all
 
 
 @dataclass
@@ -74,13 +78,23 @@ class JobRunner:
     # -- steps -------------------------------------------------------------------------------------
 
     async def start(self, job: Job) -> None:
-        """A new job: post its status message and, without waiting for Telegram, submit it."""
+        """A new job: post its status message and submit it, without waiting long for Telegram.
+
+        A chat that takes nothing from the bot answers at once, and then nothing is submitted (nobody
+        would see what it cost); a slow status message does not hold up the submit.
+        """
         posting = asyncio.create_task(self._post_status(job), name=f"status-{job.id}")
+        await asyncio.wait({posting}, timeout=STATUS_HEAD_START)
+        if posting.done() and posting.result() is _UNREACHABLE:
+            log.warning("job %d: chat %d takes no messages from the bot; not submitted", job.id, job.origin.chat_id)
+            refused = job.refused(Problem.CHAT_UNREACHABLE, now=time.time())
+            await self.records.save(job, refused.delivered(job.shown, now=time.time()))
+            return
         try:
             job = await self._submit(job)
         finally:
             shown = await posting  # a stop during the submit still records where the job is shown
-        if shown is not None:
+        if isinstance(shown, Shown):
             job = job.status_shown(shown)
         await self._show(job)
 
@@ -128,6 +142,21 @@ class JobRunner:
             job = await self.records.save(job, job.interrupted(now=time.time()))
         await self.deliver(job)
 
+    async def expire(self, job: Job) -> None:
+        """A job that waited for the person's input too long: dismissed at the provider where it allows it."""
+        if job.state is not JobState.AWAITING_INPUT:
+            return
+        if job.task_id:
+            try:
+                await self.client.cancel(job.task_id)
+            except MJError as exc:  # many providers cannot cancel (§5.11); the modal then lapses there
+                log.info("job %d: could not cancel task %s upstream: %s", job.id, job.task_id, exc.message)
+        await self._show(await self.records.save(job, job.input_expired(now=time.time())))
+
+    async def show_again(self, job: Job, origin: Origin) -> None:
+        """A delivered result, posted once more in `origin`'s chat (a repeated press that cannot be redone)."""
+        await self.display.show_again(job, origin, await self.button_views(job))
+
     async def button_views(self, job: Job) -> list[ButtonView]:
         views = []
         for button in await self.buttons.for_job(job.id):
@@ -158,21 +187,28 @@ class JobRunner:
 
     async def _succeed(self, job: Job, task: Task) -> Job:
         await self.buttons.replace_for_job(job.id, _buttons_of(job, task))
-        problem = ""
+        return job.succeeded(await self._outcome(job, task), now=time.time())
+
+    async def _outcome(self, job: Job, task: Task) -> Outcome:
+        if produces_of(job) is Produces.CHOICES:
+            return Choices(result_text(task))
         try:
             if not task.image_url:
                 raise ImageDownloadError("the provider reported no image URL")
             await self.results.put(job.id, await self.images.fetch(task.image_url))
         except ImageDownloadError as exc:
             log.warning("job %d: result download failed: %s", job.id, exc)
-            problem = str(exc) or "download failed"
-        return job.succeeded(task.image_url, now=time.time(), download_problem=problem)
+            return Picture(task.image_url, missing=str(exc) or "download failed")
+        return Picture(task.image_url)
 
     # -- showing -----------------------------------------------------------------------------------
 
-    async def _post_status(self, job: Job) -> Shown | None:
+    async def _post_status(self, job: Job) -> Shown | _Unreachable | None:
+        """Where the status message is; None when it could not be posted now, _UNREACHABLE when never."""
         try:
             shown = await self.display.post_status(job)
+        except ChatUnreachable:
+            return _UNREACHABLE
         except Exception as exc:  # the job goes on; its outcome will be posted as a new message
             log.warning("job %d: could not post the status message: %s", job.id, exc)
             return None
@@ -189,12 +225,20 @@ class JobRunner:
     async def _show_progress(self, job: Job) -> None:
         last = self._progress.get(job.id)
         fingerprint = _fingerprint(job)
-        if last is not None and (last.fingerprint == fingerprint or time.monotonic() - last.at < self._interval(job)):
+        if last is not None and last.fingerprint == fingerprint:
+            return
+        # A job that waits for the person is shown at once: it goes nowhere until they act.
+        waiting = job.state is JobState.AWAITING_INPUT
+        if last is not None and not waiting and time.monotonic() - last.at < self._interval(job):
             return
         url = job.progress.preview_url
         tried = last.preview_url if last is not None else None
         preview = await self._preview(job, url) if url and url != tried else None
-        await self.display.show_progress(job, preview)
+        try:
+            async with asyncio.timeout(PROGRESS_TIMEOUT):
+                await self.display.show_progress(job, preview)
+        except TimeoutError:
+            log.info("job %d: progress edit given up: Telegram is slow", job.id)
         self._progress[job.id] = _Progress(fingerprint, time.monotonic(), url or tried)
 
     async def _preview(self, job: Job, url: str) -> bytes | None:
@@ -222,13 +266,22 @@ class JobRunner:
             await self.results.delete(job.id)
 
 
+class _Unreachable(Enum):
+    """The status message's answer when this chat takes nothing from the bot."""
+
+    CHAT = "chat"
+
+
+_UNREACHABLE = _Unreachable.CHAT
+
+
 def _fingerprint(job: Job) -> tuple[object, ...]:
     return job.state, job.progress.percent, job.progress.queue_position, job.progress.preview_url
 
 
 def _buttons_of(job: Job, task: Task) -> Sequence[tuple[str, str, str]]:
     buttons = task.buttons
-    if not buttons and kind_of(job).produces(job) is Produces.GRID:
+    if not buttons and produces_of(job) is Produces.GRID:
         # novicezk's open-source proxy lists no buttons; a grid still has U/V/🔄 (§8 notes).
         buttons = grid_buttons(str(task.properties.get("messageHash") or task.id))
     return [(b.custom_id, b.label, b.emoji) for b in buttons]

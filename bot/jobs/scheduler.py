@@ -1,9 +1,10 @@
 """The one scheduler: it alone decides who works on job X, and when.
 
 At most one worker runs per job. News about a job's task — from the poll loop today, from provider
-callbacks (`push`) tomorrow — is put in the job's inbox, where a newer word replaces an older one, and
-the job's worker applies it. Applying the same news twice changes nothing, so a task reported by two
-sources is applied once and delivered once.
+callbacks (`push`) tomorrow — is put in the job's inbox, where it replaces older news unless it is
+itself older (a late poll answer must not hide a SUCCESS pushed meanwhile), and the job's worker applies
+it. Applying the same news twice changes nothing, so a task reported by two sources is applied once and
+delivered once.
 
 State lives in the database: a restarted bot reads the undelivered jobs and carries on.
 """
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MAX_RETRY_DELAY = 600.0
 STOP_GRACE_SECONDS = 10.0
+STALE_SUBMIT_SECONDS = 120.0  # a submit with no worker this long after it began was cut off
 
 _Work = Coroutine[Any, Any, None]
 
@@ -32,11 +34,12 @@ class Scheduler:
     def __init__(self, runner: JobRunner, *, poll_interval: float) -> None:
         self.runner = runner
         self.poll_interval = poll_interval
+        self.stop_grace = STOP_GRACE_SECONDS
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._inbox: dict[int, Task | None] = {}  # None: looked for, not found (the timeout still applies)
         self._detached: set[asyncio.Task[object]] = set()
         self._loop_task: asyncio.Task[None] | None = None
-        self.stop_grace = STOP_GRACE_SECONDS
+        self._stopping = False
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -52,6 +55,7 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Stop polling, let work under way finish (a half-done delivery would be repeated), then cancel."""
+        self._stopping = True
         if self._loop_task is not None:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
@@ -61,7 +65,8 @@ class Scheduler:
             _, pending = await asyncio.wait(busy, timeout=self.stop_grace)
             for task in pending:
                 task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            if pending:
+                await asyncio.wait(pending, timeout=self.stop_grace)
         self._workers.clear()
         self._inbox.clear()
 
@@ -81,6 +86,9 @@ class Scheduler:
 
     def detach(self, work: Coroutine[Any, Any, object]) -> None:
         """Work that belongs to no running job (showing a delivered result again); finished before stopping."""
+        if self._stopping:
+            work.close()
+            return
         task = asyncio.create_task(work)
         self._detached.add(task)
         task.add_done_callback(self._detached_done)
@@ -99,7 +107,7 @@ class Scheduler:
             await asyncio.sleep(self.poll_interval)
 
     async def tick(self) -> None:
-        """One round: look every tracked task up at once, and retry deliveries that are due."""
+        """One round: look every tracked task up at once, settle what is due, retry deliveries."""
         jobs = [job for job in await self.runner.records.undelivered() if not self.is_busy(job.id)]
         tracked = [job for job in jobs if job.state.is_tracked and job.task_id]
         found = await self._lookup(sorted({job.task_id for job in tracked if job.task_id}))
@@ -109,6 +117,10 @@ class Scheduler:
         for job in jobs:
             if job.awaits_delivery and self._delivery_due(job, now):
                 self._run(job.id, self.runner.deliver(job))
+            elif job.state is JobState.AWAITING_INPUT and now - job.created_at > self.runner.job_timeout:
+                self._run(job.id, self.runner.expire(job))
+            elif job.state is JobState.SUBMITTING and now - job.created_at > STALE_SUBMIT_SECONDS:
+                self._run(job.id, self.runner.recover(job))
 
     async def _lookup(self, ids: list[str]) -> dict[str, Task]:
         try:
@@ -126,12 +138,18 @@ class Scheduler:
     # -- workers -----------------------------------------------------------------------------------
 
     def _offer(self, job_id: int, task: Task | None) -> None:
-        if task is not None or job_id not in self._inbox:
-            self._inbox[job_id] = task  # "not found" never hides real news
-        if job_id not in self._workers:
+        held = self._inbox.get(job_id)
+        if job_id not in self._inbox or (task is not None and (held is None or task.stage >= held.stage)):
+            self._inbox[job_id] = task  # never let "not found" or older news hide what is waiting
+        if not self.is_busy(job_id):
             self._run(job_id, None)
 
     def _run(self, job_id: int, first: _Work | None) -> None:
+        """Start the job's worker, unless one is running (the tick saw an old snapshot) or we are stopping."""
+        if self._stopping or self.is_busy(job_id):
+            if first is not None:
+                first.close()
+            return
         worker = asyncio.create_task(self._work(job_id, first), name=f"job-{job_id}")
         self._workers[job_id] = worker
         worker.add_done_callback(lambda done: self._finished(job_id, done))

@@ -61,8 +61,7 @@ class JobService:
                 if earlier.delivered_at is None:
                     raise AlreadyRunning(key)  # made, and on its way to the chat
                 # Midjourney would not upscale the same cell again; what it made then is still here.
-                views = await self._runner.button_views(earlier)
-                self._scheduler.detach(self._runner.display.show_again(earlier, origin, views))
+                self._scheduler.detach(self._runner.show_again(earlier, origin))
                 return Pressed(earlier, sense, repeat=True)
         pressed = PressedButton(button.key, button.custom_id, button_label(button.label, button.emoji))
         request = Request(JobKind.ACTION, parent.request.prompt, parent_job_id=parent.id, button=pressed)

@@ -24,6 +24,7 @@ from bot.mj.errors import (
 )
 from bot.mj.models import BotType, Button, SubmitResult, SubmitStatus, Task, TaskStatus
 from bot.mj.reasons import Reason, known_reason
+from bot.mj.results import clean_prompt, important_tokens, numbered_prompts, result_text
 
 __all__ = [
     "AuthStyle",
@@ -52,7 +53,11 @@ __all__ = [
     "TaskStatus",
     "button_label",
     "check_speed",
+    "clean_prompt",
     "grid_buttons",
+    "important_tokens",
     "known_reason",
     "meaning",
+    "numbered_prompts",
+    "result_text",
 ]

@@ -35,6 +35,17 @@ class TaskStatus(StrEnum):
         return self in (TaskStatus.SUCCESS, TaskStatus.FAILURE, TaskStatus.CANCEL)
 
 
+_STAGE = {
+    TaskStatus.NOT_START: 1,
+    TaskStatus.MODAL: 1,
+    TaskStatus.SUBMITTED: 2,
+    TaskStatus.IN_PROGRESS: 3,
+    TaskStatus.SUCCESS: 4,
+    TaskStatus.FAILURE: 4,
+    TaskStatus.CANCEL: 4,
+}
+
+
 def as_id(value: object) -> str | None:
     """Task ids arrive as strings or bare integers; keep them as strings, never floats."""
     if value is None or isinstance(value, bool):
@@ -121,6 +132,11 @@ class Task:
     @property
     def final_prompt(self) -> str:
         return _as_str(self.properties.get("finalPrompt")) or self.prompt_en or self.prompt
+
+    @property
+    def stage(self) -> tuple[int, int]:
+        """How far along the task is; of two reports about one task, the later stage is the newer news."""
+        return _STAGE.get(self.status, 0), self.progress or 0
 
     @classmethod
     def from_json(cls, data: object) -> Task | None:

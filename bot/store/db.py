@@ -82,7 +82,9 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN preview_url TEXT;
     ALTER TABLE jobs ADD COLUMN document_file_id TEXT;
     ALTER TABLE jobs ADD COLUMN status_as_text INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN result_text TEXT NOT NULL DEFAULT '';
     UPDATE jobs SET preview_url = result_url, result_url = NULL WHERE state <> 'succeeded';
+    UPDATE jobs SET state = 'cancelled', delivered_at = COALESCE(delivered_at, updated_at) WHERE state = 'needs_input';
     CREATE INDEX jobs_parent ON jobs(parent_job_id, custom_id);
     """,
 )

@@ -32,6 +32,7 @@ COLUMNS = frozenset(
         "queue_position",
         "preview_url",
         "result_url",
+        "result_text",
         "problem",
         "problem_detail",
         "status_message_id",
@@ -81,15 +82,12 @@ class JobRepository:
     async def get(self, job_id: int) -> Row | None:
         return _maybe(await self._db.fetch_one("SELECT * FROM jobs WHERE id = ?", (job_id,)))
 
-    async def update(self, job_id: int, values: Row, *, expected_state: str | None = None) -> Row | None:
-        """Write `values` to one job; with `expected_state`, only while it is still in that state."""
+    async def update(self, job_id: int, values: Row) -> Row | None:
         _check(values)
         assignments = ", ".join(f"{name} = ?" for name in values)
-        where, params = "id = ?", [*values.values(), job_id]
-        if expected_state is not None:
-            where += " AND state = ?"
-            params.append(expected_state)
-        row = await self._db.execute(f"UPDATE jobs SET {assignments} WHERE {where} RETURNING *", params)
+        row = await self._db.execute(
+            f"UPDATE jobs SET {assignments} WHERE id = ? RETURNING *", [*values.values(), job_id]
+        )
         return _maybe(row)
 
     async def undelivered(self) -> list[Row]:

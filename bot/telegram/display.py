@@ -11,15 +11,15 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from bot.jobs import ButtonView, DisplayUnavailable, Job, JobState, Origin, Shown
-from bot.mj import Produces, meaning
+from bot.jobs import ButtonView, ChatUnreachable, DisplayUnavailable, Job, JobState, Origin, Shown, produces_of
+from bot.mj import Produces
 from bot.telegram.photos import NotAnImage, Photo, aspect_ratio, fit_photo, image_size, placeholder
 from bot.telegram.texts import text
 from bot.telegram.views import caption, keyboard, plain
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 _GONE = ("message to edit not found", "message can't be edited", "there is no media", "message_id_invalid")
 _NO_PHOTOS = "not enough rights to send photos"
+_NO_TEXT = "not enough rights to send text"
 
 
 class _Gone(Exception):
@@ -36,6 +37,15 @@ class _Gone(Exception):
     def __init__(self, chat_id: int) -> None:
         super().__init__(chat_id)
         self.chat_id = chat_id
+
+
+@dataclass(frozen=True)
+class _Posted:
+    """Where an outcome went: the message, and whether the picture itself is in it."""
+
+    chat_id: int
+    message_id: int | None
+    photo_file_id: str | None = None
 
 
 class TelegramDisplay:
@@ -51,27 +61,33 @@ class TelegramDisplay:
         """A placeholder photo in the prompt's aspect ratio, or text where the chat takes no photos."""
         text_html = caption(job)
         try:
-            message = await self._send_placeholder(job, aspect_ratio(job.request.prompt), text_html)
+            try:
+                message = await self._send_placeholder(job, aspect_ratio(job.request.prompt), text_html)
+                as_text = False
+            except BadRequest as exc:
+                if _NO_PHOTOS not in exc.message.lower():
+                    raise
+                message, as_text = await self._send_text(job.origin, job.origin.chat_id, text_html), True
+        except Forbidden as exc:
+            raise ChatUnreachable(str(exc)) from exc
         except BadRequest as exc:
-            if _NO_PHOTOS not in exc.message.lower():
-                raise
-            message = await self._send_text(job, job.origin.chat_id, text_html)
-            self._remember(job.origin.chat_id, message.message_id, text_html)
-            return Shown(message.message_id, as_text=True)
+            if _NO_TEXT in exc.message.lower():
+                raise ChatUnreachable(exc.message) from exc
+            raise
         self._remember(job.origin.chat_id, message.message_id, text_html)
         self._unreachable.discard(job.origin.chat_id)  # writing again: they let us back in
-        return Shown(message.message_id)
+        return Shown(message.message_id, as_text=as_text)
 
     async def _send_placeholder(self, job: Job, ratio: tuple[int, int], text_html: str) -> Message:
         cached = self._placeholder_ids.get(ratio)
         if cached:
             try:
-                return await self._send_photo(job, job.origin.chat_id, cached, text_html)
+                return await self._send_photo(job.origin, job.origin.chat_id, cached, text_html)
             except BadRequest as exc:
                 if _NO_PHOTOS in exc.message.lower():
                     raise
                 self._placeholder_ids.pop(ratio, None)  # a file id from another bot token
-        message = await self._send_photo(job, job.origin.chat_id, placeholder(ratio), text_html)
+        message = await self._send_photo(job.origin, job.origin.chat_id, placeholder(ratio), text_html)
         if message.photo:
             self._placeholder_ids[ratio] = message.photo[-1].file_id
         return message
@@ -97,25 +113,20 @@ class TelegramDisplay:
     # -- the outcome -------------------------------------------------------------------------------
 
     async def show_outcome(self, job: Job, image: bytes | None, buttons: Sequence[ButtonView]) -> Shown | None:
+        if job.shown.message_id is not None:
+            self._shown.pop((job.origin.chat_id, job.shown.message_id), None)
+        markup = keyboard(buttons)
         try:
             if job.state is JobState.SUCCEEDED and image is not None:
-                return await self._show_picture(job, image, keyboard(buttons))
-            message = await self._show_final(job, caption(job), keyboard(buttons))
-            return _shown(job, message, as_text=job.shown.as_text)
+                return await self._show_picture(job, image, markup)
+            return self._as_shown(job, await self._show_final(job, caption(job), markup))
         except Forbidden as exc:
             log.warning("job %d: cannot write to chat %d any more: %s", job.id, job.origin.chat_id, exc)
             return None
         except BadRequest as exc:
             # Asking again would get the same answer: say it in plain words rather than not at all.
             log.error("job %d: Telegram refused the outcome (%s); sending it as plain text", job.id, exc.message)
-            message = await self.bot.send_message(
-                job.origin.chat_id,
-                plain(caption(job)),
-                parse_mode=None,
-                reply_parameters=_reply_to(job.origin.request_message_id),
-                message_thread_id=job.origin.thread_id,
-            )
-            return _shown(job, message, as_text=True)
+            return await self._plain_fallback(job)
         except TelegramError as exc:
             raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
@@ -133,8 +144,17 @@ class TelegramDisplay:
                     reply_parameters=reply,
                     message_thread_id=origin.thread_id,
                 )
+            elif job.shown.document_file_id:
+                message = await self.bot.send_document(
+                    origin.chat_id,
+                    job.shown.document_file_id,
+                    caption=text_html,
+                    reply_markup=markup,
+                    reply_parameters=reply,
+                    message_thread_id=origin.thread_id,
+                )
             else:
-                message = await self._send_text(job, origin.chat_id, text_html, markup, origin=origin)
+                message = await self._send_text(origin, origin.chat_id, text_html, markup)
         except TelegramError as exc:
             log.warning("job %d: could not show the result again: %s", job.id, exc)
             return None
@@ -144,77 +164,106 @@ class TelegramDisplay:
         text_html = caption(job)
         photo = await _fit(job, image) if not job.shown.as_text else None
         try:
-            message = await self._show_final(job, text_html, markup, photo.data if photo else None)
+            posted = await self._show_final(job, text_html, markup, photo.data if photo else None)
         except BadRequest as exc:
             if photo is None:
                 raise
             # Telegram would not take it as a photo: keep the buttons and hand over the image as a file.
             log.warning("job %d: Telegram refused the result as a photo (%s); sending it as a file", job.id, exc)
-            message, photo = await self._show_final(job, text_html, markup), None
-        shown = _shown(job, message, as_text=job.shown.as_text)
-        if photo is None or _single_image(job):
-            document_id = await self._send_full_file(job, image, shown.message_id)
-            shown = replace(shown, document_file_id=document_id)
-        return shown
-
-    async def _show_final(
-        self, job: Job, text_html: str, markup: InlineKeyboardMarkup | None, photo: bytes | None = None
-    ) -> Message | None:
-        """Edit the status message into the outcome (None: it already showed that); if it is gone, post anew."""
+            posted, photo = await self._show_final(job, text_html, markup), None
+        shown = self._as_shown(job, posted)
+        if photo is not None and produces_of(job) is not Produces.IMAGE:
+            return shown  # a grid: the photo is the result
         try:
-            return await self._edit(job, text_html, markup, photo=photo)
-        except _Gone as gone:
-            log.info("job %d: status message gone, sending the outcome as a new message", job.id)
-            if photo is not None:
-                return await self._send_photo(job, gone.chat_id, photo, text_html, markup)
-            return await self._send_text(job, gone.chat_id, text_html, markup)
+            document_id = await self._send_file(job, image, posted)
+        except TelegramError as exc:
+            if photo is None:
+                raise  # the file is the only copy: try again later
+            log.warning("job %d: the full-resolution file could not be sent: %s", job.id, exc)
+            document_id = None
+        return replace(shown, document_file_id=document_id)
 
-    async def _send_full_file(self, job: Job, image: bytes, reply_to: int | None) -> str | None:
+    async def _send_file(self, job: Job, image: bytes, posted: _Posted) -> str | None:
+        """The image at full resolution as a file, under the message that shows it."""
         try:
             width, height = image_size(image)
             note = text(job.origin.language, "result_full_file", width=width, height=height)
         except NotAnImage:
             note = ""
         message = await self.bot.send_document(
-            job.origin.chat_id,
+            posted.chat_id,
             image,
             filename=f"midjourney-{job.task_id or job.id}.{_extension(image)}",
             caption=note,
-            reply_parameters=_reply_to(reply_to),
+            reply_parameters=_reply_to(posted.message_id),
             message_thread_id=job.origin.thread_id,
         )
         return message.document.file_id if message.document else None
 
+    async def _show_final(
+        self, job: Job, text_html: str, markup: InlineKeyboardMarkup | None, photo: bytes | None = None
+    ) -> _Posted:
+        """Edit the status message into the outcome; if it is gone, post the outcome anew."""
+        try:
+            edited = await self._edit(job, text_html, markup, photo=photo)
+        except _Gone as gone:
+            log.info("job %d: status message gone, sending the outcome as a new message", job.id)
+            if photo is not None:
+                message = await self._send_photo(job.origin, gone.chat_id, photo, text_html, markup)
+            else:
+                message = await self._send_text(job.origin, gone.chat_id, text_html, markup)
+            return _Posted(gone.chat_id, message.message_id, _photo_id(message) if photo is not None else None)
+        photo_id = _photo_id(edited) if photo is not None and edited is not None else None
+        return _Posted(job.origin.chat_id, job.shown.message_id, photo_id)
+
+    async def _plain_fallback(self, job: Job) -> Shown | None:
+        try:
+            message = await self.bot.send_message(
+                job.origin.chat_id,
+                plain(caption(job)),
+                parse_mode=None,
+                reply_parameters=_reply_to(job.origin.request_message_id),
+                message_thread_id=job.origin.thread_id,
+            )
+        except BadRequest as exc:
+            log.error("job %d: Telegram refused the plain text too (%s); giving up", job.id, exc.message)
+            return None
+        except TelegramError as exc:
+            raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return Shown(message.message_id, as_text=True)
+
+    @staticmethod
+    def _as_shown(job: Job, posted: _Posted) -> Shown:
+        return Shown(posted.message_id, job.shown.as_text, posted.photo_file_id)
+
     # -- sending and editing -----------------------------------------------------------------------
 
     async def _send_photo(
-        self, job: Job, chat_id: int, photo: bytes | str, text_html: str, markup: InlineKeyboardMarkup | None = None
+        self,
+        origin: Origin,
+        chat_id: int,
+        photo: bytes | str,
+        text_html: str,
+        markup: InlineKeyboardMarkup | None = None,
     ) -> Message:
         return await self.bot.send_photo(
             chat_id,
             photo,
             caption=text_html,
             reply_markup=markup,
-            reply_parameters=_reply_to(job.origin.request_message_id),
-            message_thread_id=job.origin.thread_id,
+            reply_parameters=_reply_to(origin.request_message_id),
+            message_thread_id=origin.thread_id,
         )
 
     async def _send_text(
-        self,
-        job: Job,
-        chat_id: int,
-        text_html: str,
-        markup: InlineKeyboardMarkup | None = None,
-        *,
-        origin: Origin | None = None,
+        self, origin: Origin, chat_id: int, text_html: str, markup: InlineKeyboardMarkup | None = None
     ) -> Message:
-        where = origin or job.origin
         return await self.bot.send_message(
             chat_id,
             text_html,
             reply_markup=markup,
-            reply_parameters=_reply_to(where.request_message_id),
-            message_thread_id=where.thread_id,
+            reply_parameters=_reply_to(origin.request_message_id),
+            message_thread_id=origin.thread_id,
         )
 
     async def _edit(
@@ -264,18 +313,8 @@ async def _fit(job: Job, image: bytes) -> Photo | None:
         return None
 
 
-def _single_image(job: Job) -> bool:
-    """An upscale: its full-resolution file is sent too."""
-    button = job.request.button
-    return button is not None and meaning(button.custom_id).produces is Produces.IMAGE
-
-
-def _shown(job: Job, message: Message | None, *, as_text: bool) -> Shown:
-    """Where the outcome now is: a new message, or the status message it was edited into (`message` None)."""
-    if message is None:
-        return replace(job.shown, as_text=as_text)
-    photo_id = message.photo[-1].file_id if message.photo else None
-    return Shown(message.message_id, as_text=as_text and photo_id is None, photo_file_id=photo_id)
+def _photo_id(message: Message) -> str | None:
+    return message.photo[-1].file_id if message.photo else None
 
 
 def _reply_to(message_id: int | None) -> ReplyParameters | None:

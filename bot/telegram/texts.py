@@ -59,6 +59,7 @@ EN: dict[str, str] = {
     "error_task_failed": "❌ <b>Midjourney couldn't finish this job.</b>\nReason: {reason}",
     "error_task_failed_plain": "❌ <b>Midjourney couldn't finish this job.</b>",
     "error_cancelled": "✖️ <b>This job was cancelled.</b>",
+    "error_no_input": "✖️ <b>This action waited for input that never came, so it was cancelled.</b>",
     "error_timed_out": (
         "⌛ <b>Midjourney didn't finish this job within {minutes} minutes</b>, so I stopped waiting. Please try again."
     ),
@@ -144,6 +145,7 @@ RU: dict[str, str] = {
     "error_task_failed": "❌ <b>Midjourney не удалось завершить эту задачу.</b>\nПричина: {reason}",
     "error_task_failed_plain": "❌ <b>Midjourney не удалось завершить эту задачу.</b>",
     "error_cancelled": "✖️ <b>Эта задача отменена.</b>",
+    "error_no_input": "✖️ <b>Это действие так и не получило нужных данных, поэтому оно отменено.</b>",
     "error_timed_out": (
         "⌛ <b>Midjourney не завершил эту задачу за {minutes} мин</b>, поэтому ожидание прекращено. "
         "Пожалуйста, попробуйте ещё раз."
@@ -213,6 +215,7 @@ ZH: dict[str, str] = {
     "error_task_failed": "❌ <b>Midjourney 未能完成此任务。</b>\n原因：{reason}",
     "error_task_failed_plain": "❌ <b>Midjourney 未能完成此任务。</b>",
     "error_cancelled": "✖️ <b>此任务已取消。</b>",
+    "error_no_input": "✖️ <b>此操作一直没有收到所需的输入，已取消。</b>",
     "error_timed_out": "⌛ <b>Midjourney 未在 {minutes} 分钟内完成此任务</b>，已停止等待。请重试。",
     "status_needs_input": "✍️ <b>此操作需要额外输入</b>（提示词或选区），本机器人暂时无法询问。",
     "error_download_failed": (

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.jobs import ButtonView, Job, JobState, Problem
+from bot.jobs import ButtonView, Job, JobState, Picture, Problem
 from bot.mj import ButtonAction, ButtonMeaning, Row, meaning
 from bot.telegram.texts import plain_text, reason, text
 
@@ -53,9 +53,14 @@ def status_line(job: Job) -> str:
             return text(lang, "status_needs_input")
         case JobState.TIMED_OUT:
             return _timed_out(job)
+        case JobState.CANCELLED if job.problem is Problem.NO_INPUT:
+            return text(lang, "error_no_input")
         case JobState.CANCELLED:
             return text(lang, "error_cancelled")
-        case JobState.SUCCEEDED if job.problem is None:
+        case JobState.SUCCEEDED:
+            picture = job.outcome if isinstance(job.outcome, Picture) else None
+            if picture is not None and picture.missing:
+                return text(lang, "error_download_failed", url=picture.url or "")
             return ""
     return _problem_line(job)
 
@@ -85,8 +90,6 @@ def _problem_line(job: Job) -> str:
             return text(lang, "error_interrupted")
         case Problem.TASK_FAILED if detail:
             return text(lang, "error_task_failed", reason=why)
-        case Problem.DOWNLOAD_FAILED:
-            return text(lang, "error_download_failed", url=job.result.url or "")
     return text(lang, "error_task_failed_plain")
 
 
