@@ -108,3 +108,4 @@ def test_labels_drop_discords_custom_emoji_names():
     assert button_label("Upscale (Subtle)", "upscale_1") == "Upscale (Subtle)"
     assert button_label("Vary (Strong)", "🪄") == "🪄 Vary (Strong)"
     assert button_label("", "⬅️") == "⬅️"
+    assert button_label("", "2\ufe0f\u20e3") == "2\ufe0f\u20e3"

@@ -29,10 +29,13 @@ from bot.mj.errors import (
     AuthenticationFailed,
     BannedPrompt,
     EndpointNotFound,
+    MJError,
+    NotOffered,
     ProviderMisconfigured,
     ProviderUnavailable,
     QueueFull,
     Rejected,
+    UnsupportedButton,
 )
 from bot.mj.models import BotType, Button, SubmitResult, SubmitStatus, Task, TaskStatus
 from bot.simulator import Simulator, SimulatorConfig
@@ -958,46 +961,52 @@ async def test_nz_press_goes_through_change_and_remembers_it(
     assert sim.requests == []
 
 
-async def test_nz_press_of_a_button_only_action_can_send_is_endpoint_not_found(
-    sim: Simulator, client: MJClient
-) -> None:
+async def test_nz_press_of_a_button_only_action_can_send_is_unsupported(sim: Simulator, client: MJClient) -> None:
     sim.config.dialect = "nz"
     grid = await finished_grid(client, sim)
     pan = f"MJ::JOB::pan_left::1::{job_hash(grid)}::SOLO"
     sim.requests.clear()
-    with pytest.raises(EndpointNotFound) as err:
+    with pytest.raises(UnsupportedButton):
         await client.press(grid.id, pan)  # the first 404 itself: there is nothing to fall back to
-    assert err.value.status == 404
     assert api_requests(sim) == ["POST /mj/submit/action"]
     # The route was not switched by it: the next U press still tries /submit/action first.
     await client.press(grid.id, button_id(grid, "U1"))
     assert api_requests(sim)[1:] == ["POST /mj/submit/action", "POST /mj/submit/change"]
 
 
+# A feature the provider lacks (NotOffered) is not a wrong base URL (EndpointNotFound, ProviderMisconfigured).
 NZ_ABSENT = [
-    pytest.param(lambda c, t: c.action(t, f"MJ::JOB::upsample::1::{t}"), "/mj/submit/action", id="action"),
-    pytest.param(lambda c, t: c.modal(t, prompt="x"), "/mj/submit/modal", id="modal"),
-    pytest.param(lambda c, t: c.shorten("a very big cat"), "/mj/submit/shorten", id="shorten"),
-    pytest.param(lambda c, t: c.upload([png_data_url((1, 2, 3))]), "/mj/submit/upload-discord-images", id="upload"),
     pytest.param(
-        lambda c, t: c.swap_face(png_data_url((1, 2, 3)), png_data_url((3, 2, 1))), "/mj/insight-face/swap", id="swap"
+        lambda c, t: c.action(t, f"MJ::JOB::upsample::1::{t}"), "/mj/submit/action", EndpointNotFound, id="action"
     ),
-    pytest.param(lambda c, t: c.image_seed(t), "/mj/task/{}/image-seed", id="image-seed"),
-    pytest.param(lambda c, t: c.cancel(t), "/mj/task/{}/cancel", id="cancel"),
+    pytest.param(lambda c, t: c.modal(t, prompt="x"), "/mj/submit/modal", NotOffered, id="modal"),
+    pytest.param(lambda c, t: c.shorten("a very big cat"), "/mj/submit/shorten", NotOffered, id="shorten"),
+    pytest.param(
+        lambda c, t: c.upload([png_data_url((1, 2, 3))]), "/mj/submit/upload-discord-images", NotOffered, id="upload"
+    ),
+    pytest.param(
+        lambda c, t: c.swap_face(png_data_url((1, 2, 3)), png_data_url((3, 2, 1))),
+        "/mj/insight-face/swap",
+        NotOffered,
+        id="swap",
+    ),
+    pytest.param(lambda c, t: c.image_seed(t), "/mj/task/{}/image-seed", NotOffered, id="image-seed"),
+    pytest.param(lambda c, t: c.cancel(t), "/mj/task/{}/cancel", EndpointNotFound, id="cancel"),
 ]
 
 
-@pytest.mark.parametrize(("call", "path"), NZ_ABSENT)
+@pytest.mark.parametrize(("call", "path", "error"), NZ_ABSENT)
 async def test_nz_lacks_the_plus_routes(
-    sim: Simulator, make_client: MakeClient, call: Callable[[MJClient, str], Any], path: str
+    sim: Simulator, make_client: MakeClient, call: Callable[[MJClient, str], Any], path: str, error: type[MJError]
 ) -> None:
     sim.config.dialect = "nz"
     client = make_client(read_retries=3)
     grid = await finished_grid(client, sim)
     sim.requests.clear()
-    with pytest.raises(EndpointNotFound) as err:
+    with pytest.raises(error) as err:
         await call(client, grid.id)
-    assert err.value.status == 404
+    if isinstance(err.value, EndpointNotFound):
+        assert err.value.status == 404
     assert api_requests(sim) == [f"{'GET' if 'seed' in path else 'POST'} {path.format(grid.id)}"]  # not retried
     assert "Not Found" in str(err.value)  # Spring's JSON error body, summarised
     assert list(sim.tasks) == [grid.id]

@@ -18,10 +18,12 @@ from bot.mj.errors import (
     BannedPrompt,
     EndpointNotFound,
     MJError,
+    NotOffered,
     ProviderMisconfigured,
     ProviderUnavailable,
     QueueFull,
     Rejected,
+    UnsupportedButton,
 )
 from bot.mj.models import BotType, SubmitResult, SubmitStatus, Task, TaskStatus
 
@@ -989,8 +991,22 @@ async def test_a_press_falls_back_to_simple_change_last() -> None:
 
 async def test_a_press_that_only_the_action_route_can_send_says_so() -> None:
     async with make(Provider(SPRING_404)) as mj:
-        with pytest.raises(EndpointNotFound):
+        with pytest.raises(UnsupportedButton):
             await mj.press(TASK_ID, "MJ::JOB::pan_left::1::abc::SOLO")
+
+
+async def test_a_relay_that_does_not_know_a_button_says_it_is_unsupported() -> None:
+    refusal = Reply(400, {"description": "unknown_action:MJ::Job::PicReader::1 ", "type": "upstream_error", "code": 4})
+    async with make(Provider(refusal)) as mj:
+        with pytest.raises(UnsupportedButton):
+            await mj.press(TASK_ID, "MJ::Job::PicReader::1")
+
+
+async def test_a_feature_the_provider_lacks_is_not_a_wrong_base_url() -> None:
+    async with make(Provider(SPRING_404)) as mj:
+        with pytest.raises(NotOffered) as info:
+            await mj.shorten("a long prompt")
+    assert info.value.route == "/mj/submit/shorten"
 
 
 async def test_a_refused_press_is_not_sent_anywhere_else() -> None:

@@ -7,6 +7,7 @@ from bot.mj.buttons import (
     Produces,
     Row,
     button_label,
+    describe_buttons,
     grid_buttons,
     meaning,
 )
@@ -16,11 +17,13 @@ from bot.mj.errors import (
     BannedPrompt,
     EndpointNotFound,
     MJError,
+    NotOffered,
     ProviderMisconfigured,
     ProviderUnavailable,
     QueueFull,
     Rejected,
     SubmitRefused,
+    UnsupportedButton,
 )
 from bot.mj.models import BotType, Button, SubmitResult, SubmitStatus, Task, TaskStatus
 from bot.mj.reasons import Reason, known_reason
@@ -38,6 +41,7 @@ __all__ = [
     "MJClient",
     "MJError",
     "NeedsInput",
+    "NotOffered",
     "Produces",
     "ProviderMisconfigured",
     "ProviderUnavailable",
@@ -51,9 +55,11 @@ __all__ = [
     "SubmitStatus",
     "Task",
     "TaskStatus",
+    "UnsupportedButton",
     "button_label",
     "check_speed",
     "clean_prompt",
+    "describe_buttons",
     "grid_buttons",
     "important_tokens",
     "known_reason",

@@ -135,6 +135,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], ButtonAction], ...] = (
     (re.compile(rf"^MJ::BOOKMARK::{_UUID}$"), ButtonAction.BOOKMARK),
 )
 _ZOOM_FACTOR = {"50": "2", "75": "1.5"}
+_CUSTOM_EMOJI = re.compile(r"[A-Za-z0-9_]+")
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,13 @@ def grid_buttons(job_hash: str) -> tuple[Button, ...]:
     return (*upscales, reroll, *variations)
 
 
+def describe_buttons() -> tuple[Button, ...]:
+    """1️⃣–4️⃣, 🔄 and 🎉 for a describe result whose task lists no buttons (novicezk, §8 rows 20–22)."""
+    picks = [Button(f"MJ::Job::PicReader::{n}", "", f"{n}\ufe0f\u20e3") for n in range(1, 5)]
+    return (*picks, Button("MJ::Picread::Retry", "", "🔄"), Button("MJ::Job::PicReader::all", "Imagine all", "🎉"))
+
+
 def button_label(label: str, emoji: str) -> str:
     """A button's words as a person reads them: Midjourney names custom Discord emoji (`upscale_1`); those go."""
-    shown_emoji = emoji if emoji and not any(ch.isascii() and ch.isalnum() for ch in emoji) else ""
+    shown_emoji = "" if _CUSTOM_EMOJI.fullmatch(emoji) else emoji  # a keycap (1️⃣) is a real emoji
     return " ".join(part for part in (shown_emoji, label) if part)

@@ -31,13 +31,16 @@ from bot.mj.errors import (
     BannedPrompt,
     EndpointNotFound,
     MJError,
+    NotOffered,
     ProviderMisconfigured,
     ProviderUnavailable,
     QueueFull,
     Rejected,
     SubmitRefused,
+    UnsupportedButton,
 )
 from bot.mj.models import BotType, SubmitResult, SubmitStatus, Task, as_id
+from bot.mj.reasons import Reason, known_reason
 
 log = logging.getLogger("bot.mj")
 
@@ -401,11 +404,11 @@ class MJClient:
                 return await self.action(task_id, custom_id, state=state, notify_hook=notify_hook)
             except EndpointNotFound:
                 if change is None:
-                    raise
+                    raise UnsupportedButton(f"{self._root_path}/mj/submit/action is not offered") from None
                 log.info("the provider has no /submit/action; pressing buttons through /submit/change")
                 self._press_route = _PressRoute.CHANGE
         if change is None:
-            raise Rejected(f"{self._root_path}/mj/submit/action is not offered by this provider", code=None)
+            raise UnsupportedButton(f"{self._root_path}/mj/submit/action is not offered by this provider")
         if self._press_route is _PressRoute.CHANGE:
             try:
                 return await self.change(task_id, *change, state=state, notify_hook=notify_hook)
@@ -449,7 +452,7 @@ class MJClient:
         notify_hook: str | None = None,
     ) -> SubmitResult:
         body = _compact(taskId=task_id, prompt=prompt, maskBase64=mask_base64, state=state, notifyHook=notify_hook)
-        return await self._submit("/mj/submit/modal", body)
+        return await self._submit("/mj/submit/modal", body, optional=True)
 
     async def blend(
         self,
@@ -467,7 +470,7 @@ class MJClient:
             state=state,
             notifyHook=notify_hook,
         )
-        return await self._submit("/mj/submit/blend", body)
+        return await self._submit("/mj/submit/blend", body, optional=True)
 
     async def describe(
         self,
@@ -478,7 +481,7 @@ class MJClient:
         notify_hook: str | None = None,
     ) -> SubmitResult:
         body = _compact(base64=base64, botType=bot_type.value, state=state, notifyHook=notify_hook)
-        return await self._submit("/mj/submit/describe", body)
+        return await self._submit("/mj/submit/describe", body, optional=True)
 
     async def shorten(
         self,
@@ -489,7 +492,7 @@ class MJClient:
         notify_hook: str | None = None,
     ) -> SubmitResult:
         body = _compact(prompt=prompt, botType=bot_type.value, state=state, notifyHook=notify_hook)
-        return await self._submit("/mj/submit/shorten", body)
+        return await self._submit("/mj/submit/shorten", body, optional=True)
 
     async def swap_face(
         self,
@@ -500,14 +503,17 @@ class MJClient:
         notify_hook: str | None = None,
     ) -> SubmitResult:
         body = _compact(sourceBase64=source_base64, targetBase64=target_base64, state=state, notifyHook=notify_hook)
-        return await self._submit("/mj/insight-face/swap", body)
+        return await self._submit("/mj/insight-face/swap", body, optional=True)
 
     async def upload(self, base64_array: Sequence[str]) -> list[str]:
         """Upload images to Discord through the provider; returns the (expiring) attachment URLs."""
         route = "/mj/submit/upload-discord-images"
         label = self._label("POST", route)
-        resp, body = await self._exchange("POST", route, self._with_model({"base64Array": list(base64_array)}))
-        accepted = self._interpret(label, resp, body, submit=True)
+        try:
+            resp, body = await self._exchange("POST", route, self._with_model({"base64Array": list(base64_array)}))
+            accepted = self._interpret(label, resp, body, submit=True)
+        except EndpointNotFound as exc:
+            raise NotOffered(route, exc.message) from None
         result = accepted.result
         items = result if isinstance(result, list) else [result]
         urls = [text for text in (_result_id(item) for item in items) if text]
@@ -574,8 +580,11 @@ class MJClient:
     async def image_seed(self, task_id: str) -> str:
         route = f"/mj/task/{_path_segment(task_id)}/image-seed"
         label = self._label("GET", route)
-        resp, body = await self._read("GET", route)
-        accepted = self._interpret(label, resp, body, submit=False)
+        try:
+            resp, body = await self._read("GET", route)
+            accepted = self._interpret(label, resp, body, submit=False)
+        except EndpointNotFound as exc:
+            raise NotOffered("/mj/task/{id}/image-seed", exc.message) from None
         seed = _result_id(accepted.result)
         if seed is None:
             raise ProviderUnavailable(f"{label}: answered without a seed", status=resp.status_code)
@@ -623,10 +632,16 @@ class MJClient:
             body["model"] = self._model
         return body
 
-    async def _submit(self, route: str, payload: dict[str, Any]) -> SubmitResult:
+    async def _submit(self, route: str, payload: dict[str, Any], *, optional: bool = False) -> SubmitResult:
+        """One submit. An `optional` route answering 404 is a feature this provider lacks, not a wrong URL."""
         label = self._label("POST", route)
-        resp, body = await self._exchange("POST", route, self._with_model(payload))
-        return self._submit_result(label, self._interpret(label, resp, body, submit=True))
+        try:
+            resp, body = await self._exchange("POST", route, self._with_model(payload))
+            return self._submit_result(label, self._interpret(label, resp, body, submit=True))
+        except EndpointNotFound as exc:
+            if optional:
+                raise NotOffered(route, exc.message) from None
+            raise
 
     async def _exchange(
         self, method: str, route: str, payload: Mapping[str, Any] | None, *, submit: bool = True
@@ -762,6 +777,9 @@ class MJClient:
             return BannedPrompt(description, code=code, properties=properties)
         if code == _CODE_QUEUE_REJECTED or _QUEUE_FULL_TEXT.search(description):
             return QueueFull(description, code=code, properties=properties)
+        known = known_reason(description)
+        if known is not None and known[0] is Reason.UNKNOWN_ACTION:  # relays refuse customIds they do not know
+            return UnsupportedButton(description, code=code, properties=properties)
         return Rejected(description, code=code, properties=properties)
 
     def _foreign_refusal(self, body: _Body) -> SubmitRefused | None:

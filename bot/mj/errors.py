@@ -90,3 +90,15 @@ class QueueFull(SubmitRefused):
 
 class Rejected(SubmitRefused):
     """Any other refusal: validation errors, unknown action, missing parent task, no quota…"""
+
+
+class UnsupportedButton(Rejected):
+    """The provider cannot press this button: it answered "unknown action", or it has no route for it."""
+
+
+class NotOffered(MJError):
+    """The provider has no such endpoint (404), while the rest of its API answers: a feature it lacks."""
+
+    def __init__(self, route: str, detail: str = "") -> None:
+        super().__init__(f"the provider does not offer {route}" + (f" ({detail})" if detail else ""))
+        self.route = route
