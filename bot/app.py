@@ -26,6 +26,7 @@ from bot.mj import MJClient
 from bot.store import Database
 from bot.telegram import handlers
 from bot.telegram.display import TelegramDisplay
+from bot.telegram.handlers.photos import Photos
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class BotRuntime:
     runner: JobRunner
     scheduler: Scheduler
     service: JobService
+    photos: Photos
 
 
 class StartupError(Exception):
@@ -92,8 +94,8 @@ def build(
     )
     scheduler = Scheduler(runner, poll_interval=settings.poll_interval)
     service = JobService(runner, scheduler)
-    handlers.register(app, service)
-    return BotRuntime(settings, app, db, client, images, runner, scheduler, service)
+    photos = handlers.register(app, service)
+    return BotRuntime(settings, app, db, client, images, runner, scheduler, service, photos)
 
 
 async def start(bot: BotRuntime) -> None:
@@ -123,6 +125,7 @@ async def stop(bot: BotRuntime) -> None:
         await bot.app.updater.stop()
     if bot.app.running:
         await bot.app.stop()
+    await bot.photos.close()
     await bot.scheduler.stop()
     await bot.app.shutdown()
     await bot.client.aclose()

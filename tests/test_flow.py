@@ -15,12 +15,13 @@ from bot.simulator import Simulator
 from tests.conftest import running
 from tests.fake_telegram import Chat, FakeTelegram, Message
 
-GRID_ROWS = [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"]]
+MJ_GRID_ROWS = [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"]]
+GRID_ROWS = [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4", "🌱"]]  # 🌱: the seed, where there is room
 UPSCALE_ROWS = [
     ["Upscale (Subtle)", "Upscale (Creative)"],
     ["🪄 Vary (Subtle)", "🪄 Vary (Strong)", "🖌️ Vary (Region)"],
     ["🔍 Zoom Out 2x", "🔍 Zoom Out 1.5x", "🔍 Custom Zoom"],
-    ["⬅️", "➡️", "⬆️", "⬇️"],
+    ["⬅️", "➡️", "⬆️", "⬇️", "🌱"],
 ]
 
 

@@ -14,7 +14,7 @@ from bot.mj import AuthStyle
 from bot.simulator import Simulator
 from tests.conftest import MJ_KEY, running
 from tests.fake_telegram import FakeTelegram, Message
-from tests.test_flow import GRID_ROWS, finished, showing, status_reply_to
+from tests.test_flow import GRID_ROWS, MJ_GRID_ROWS, finished, showing, status_reply_to
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ async def test_novicezk_grids_get_buttons_and_presses_go_through_change(
             return replies[1] if len(replies) > 1 else None
 
         variation = await finished(tg, chat, (await tg.wait_for(variation_status)).message_id)
-    assert upscale.reply_markup is None  # an upscale has no buttons on novicezk
+    assert upscale.button_rows == [["🌱"]]  # novicezk gives an upscale no buttons: only our seed
     assert document.reply_to_message_id == upscale.message_id
     assert variation.button_rows == GRID_ROWS
     changes = [r.json for r in sim.requests if r.path == "/mj/submit/change"]
@@ -179,5 +179,5 @@ async def test_a_result_that_cannot_be_downloaded_keeps_the_link(
     links = [e["url"] for e in shown.caption_entities if e.get("type") == "text_link"]
     assert len(links) == 1
     assert links[0].startswith(dead)
-    assert shown.button_rows == GRID_ROWS  # the job itself succeeded: its buttons work
+    assert shown.button_rows == MJ_GRID_ROWS  # the job itself succeeded: its buttons work (no seed: no image)
     assert MJ_KEY not in shown.plain_text

@@ -1,46 +1,125 @@
-"""Job kinds in one registry: how each is submitted and what it produces.
+"""Job kinds in one registry: how each is submitted, what it produces, and what it answers a modal with.
 
-A new kind (describe, blend, shorten, swap, video…) is one entry here plus its request fields.
+A new kind is one entry here plus its request fields.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import base64
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.jobs.model import Job, JobKind
-from bot.mj import MJClient, Produces, Rejected, SubmitResult, meaning
+from bot.jobs.model import Dimensions, Job, JobKind
+from bot.jobs.prompts import wants_references, with_references
+from bot.mj import (
+    ButtonAction,
+    MJClient,
+    Produces,
+    Rejected,
+    SubmitResult,
+    SubmitStatus,
+    UnsupportedButton,
+    meaning,
+)
+
+Inputs = Sequence[tuple[bytes, str]]  # (bytes, mime) in the order they were given
 
 
 @dataclass(frozen=True)
 class Submission:
-    """Everything a kind needs to send its job: the job, and for a press the job whose button it is."""
+    """Everything a kind needs to send its job: the job, for a press the job whose button it is, and pictures."""
 
     client: MJClient
     job: Job
     parent: Job | None
+    inputs: Callable[[int], Awaitable[Inputs]]  # the pictures a job was asked with, by job id
 
     @property
     def state(self) -> str:
         """Echoed back on the task, so the provider's side names the job too (its logs, a callback's body)."""
         return f"mjbot:{self.job.id}"
 
+    async def data_urls(self, job: Job | None = None) -> list[str]:
+        return [_data_url(data, mime) for data, mime in await self.inputs((job or self.job).id)]
+
 
 @dataclass(frozen=True)
 class Kind:
     submit: Callable[[Submission], Awaitable[SubmitResult]]
     produces: Callable[[Job], Produces]
+    modal_answer: Callable[[Job], str | None] = lambda job: None  # what to answer a modal with, if known
+
+
+# -- submitting ------------------------------------------------------------------------------------
 
 
 async def _imagine(s: Submission) -> SubmitResult:
-    return await s.client.imagine(s.job.request.prompt, state=s.state)
+    prompt, pictures = s.job.request.prompt, await s.data_urls()
+    if pictures and wants_references(prompt):
+        # References must be URLs in the prompt: the provider uploads the pictures to Discord first (§5.7).
+        return await s.client.imagine(with_references(prompt, await s.client.upload(pictures)), state=s.state)
+    return await s.client.imagine(prompt, base64_array=pictures, state=s.state)
+
+
+async def _describe(s: Submission, job: Job | None = None) -> SubmitResult:
+    [picture] = await s.data_urls(job)
+    return await s.client.describe(picture, state=s.state)
+
+
+async def _shorten(s: Submission) -> SubmitResult:
+    return await s.client.shorten(s.job.request.prompt, state=s.state)
+
+
+async def _blend(s: Submission) -> SubmitResult:
+    dimensions = s.job.request.dimensions or Dimensions.SQUARE
+    return await s.client.blend(await s.data_urls(), dimensions=dimensions.value, state=s.state)
+
+
+async def _swap(s: Submission) -> SubmitResult:
+    face, target = await s.data_urls()
+    return await s.client.swap_face(face, target, state=s.state)
 
 
 async def _press(s: Submission) -> SubmitResult:
     button, parent = s.job.request.button, s.parent
     if button is None or parent is None or parent.task_id is None:
         raise Rejected("the original job is gone")
-    return await s.client.press(parent.task_id, button.custom_id, state=s.state)
+    try:
+        result = await s.client.press(parent.task_id, button.custom_id, state=s.state)
+    except UnsupportedButton:
+        # Relays refuse the describe and shorten buttons (§7); the same can be had another way.
+        fallback = _FALLBACKS.get(meaning(button.custom_id).action)
+        if fallback is None:
+            raise
+        return await fallback(s)
+    answer = _pick(s.job)
+    if result.status is SubmitStatus.MODAL and answer is not None:
+        return await s.client.modal(result.task_id, prompt=answer, state=s.state)
+    return result
+
+
+async def _imagine_the_pick(s: Submission) -> SubmitResult:
+    return await s.client.imagine(s.job.request.prompt, state=s.state)
+
+
+async def _describe_again(s: Submission) -> SubmitResult:
+    return await _describe(s, s.parent)
+
+
+_FALLBACKS: dict[ButtonAction, Callable[[Submission], Awaitable[SubmitResult]]] = {
+    ButtonAction.DESCRIBE_PICK: _imagine_the_pick,
+    ButtonAction.SHORTEN_PICK: _imagine_the_pick,
+    ButtonAction.DESCRIBE_RETRY: _describe_again,
+}
+
+
+def _pick(job: Job) -> str | None:
+    """A describe or shorten pick answers its modal with the prompt picked (§7)."""
+    button = job.request.button
+    if button is None:
+        return None
+    picks = (ButtonAction.DESCRIBE_PICK, ButtonAction.SHORTEN_PICK)
+    return job.request.prompt if meaning(button.custom_id).action in picks else None
 
 
 def _pressed(job: Job) -> Produces:
@@ -48,9 +127,17 @@ def _pressed(job: Job) -> Produces:
     return meaning(button.custom_id).produces if button is not None else Produces.NOTHING
 
 
+def _data_url(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
 KINDS: dict[JobKind, Kind] = {
     JobKind.IMAGINE: Kind(submit=_imagine, produces=lambda job: Produces.GRID),
-    JobKind.ACTION: Kind(submit=_press, produces=_pressed),
+    JobKind.ACTION: Kind(submit=_press, produces=_pressed, modal_answer=_pick),
+    JobKind.DESCRIBE: Kind(submit=_describe, produces=lambda job: Produces.CHOICES),
+    JobKind.SHORTEN: Kind(submit=_shorten, produces=lambda job: Produces.CHOICES),
+    JobKind.BLEND: Kind(submit=_blend, produces=lambda job: Produces.GRID),
+    JobKind.SWAP: Kind(submit=_swap, produces=lambda job: Produces.IMAGE),
 }
 
 

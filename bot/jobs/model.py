@@ -13,8 +13,12 @@ from bot.mj import SubmitResult, SubmitStatus, Task, TaskStatus
 
 
 class JobKind(StrEnum):
-    IMAGINE = "imagine"  # a prompt
-    ACTION = "action"  # a button under an earlier result (upscale, vary, zoom, pan…)
+    IMAGINE = "imagine"  # a prompt, perhaps with pictures as image prompts or references
+    ACTION = "action"  # a button under an earlier result (upscale, vary, zoom, pan, a describe pick…)
+    DESCRIBE = "describe"  # four prompts for a picture
+    SHORTEN = "shorten"  # shorter versions of a prompt
+    BLEND = "blend"  # 2–5 pictures blended into a grid
+    SWAP = "swap"  # a face put into a picture
 
 
 class JobState(StrEnum):
@@ -67,6 +71,7 @@ class Problem(StrEnum):
     MAYBE_SUBMITTED = "maybe_submitted"  # the submit failed after it may have arrived
     INTERRUPTED = "interrupted"  # the bot stopped while the submit was in flight
     TASK_FAILED = "task_failed"  # detail: the provider's failReason
+    NOT_OFFERED = "not_offered"  # the provider has no such feature; detail: which one
     NO_INPUT = "no_input"  # the task waited for the person's input until the job timed out
     CHAT_UNREACHABLE = "chat_unreachable"  # the chat takes nothing from the bot, so nothing was sent
 
@@ -96,12 +101,23 @@ class PressedButton:
     label: str = ""
 
 
+class Dimensions(StrEnum):
+    """A blend's shape (docs/provider-api.md §5.4)."""
+
+    PORTRAIT = "PORTRAIT"  # 2:3
+    SQUARE = "SQUARE"  # 1:1
+    LANDSCAPE = "LANDSCAPE"  # 3:2
+
+
 @dataclass(frozen=True)
 class Request:
+    """What was asked. The pictures it was asked with are kept beside the job (the `inputs` table)."""
+
     kind: JobKind
     prompt: str
     parent_job_id: int | None = None
     button: PressedButton | None = None
+    dimensions: Dimensions | None = None
 
 
 @dataclass(frozen=True)

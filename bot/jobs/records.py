@@ -6,6 +6,7 @@ import time
 
 from bot.jobs.model import (
     Choices,
+    Dimensions,
     Job,
     JobKind,
     JobState,
@@ -38,6 +39,7 @@ def to_row(job: Job) -> dict[str, SqlValue]:
         "button_key": button.key if button else None,
         "custom_id": button.custom_id if button else None,
         "button_label": button.label if button else "",
+        "dimensions": request.dimensions.value if request.dimensions else "",
         "task_id": job.task_id,
         "progress": job.progress.percent,
         "queue_position": job.progress.queue_position,
@@ -81,6 +83,7 @@ def from_row(row: Row) -> Job:
             prompt=_str(row["prompt"]),
             parent_job_id=_opt_int(row["parent_job_id"]),
             button=button,
+            dimensions=Dimensions(_str(row["dimensions"])) if row["dimensions"] else None,
         ),
         state=JobState(_str(row["state"])),
         created_at=_float(row["created_at"]),
@@ -178,6 +181,16 @@ class JobRecords:
         """Insert a button press unless the same button's previous press is still running."""
         running = [state.value for state in JobState if not state.is_final]
         row = await self._repo.insert_unless_running(to_row(job), running_states=running)
+        return from_row(row) if row is not None else None
+
+    async def insert_presses(self, jobs: list[Job]) -> list[Job]:
+        """Insert presses together (🎉 Imagine all), or none while any of their buttons is still running."""
+        running = [state.value for state in JobState if not state.is_final]
+        rows = await self._repo.insert_all_unless_running([to_row(job) for job in jobs], running_states=running)
+        return [from_row(row) for row in rows]
+
+    async def shown_in(self, chat_id: int, message_id: int) -> Job | None:
+        row = await self._repo.shown_in(chat_id, message_id)
         return from_row(row) if row is not None else None
 
     async def load(self, job_id: int) -> Job | None:

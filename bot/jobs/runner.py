@@ -16,13 +16,15 @@ from enum import Enum
 
 from bot.jobs.images import ImageDownloadError, ImageFetcher
 from bot.jobs.kinds import Submission, kind_of, produces_of
-from bot.jobs.model import Choices, Job, JobState, Origin, Outcome, Picture, Problem, Shown
+from bot.jobs.model import Choices, Job, JobKind, JobState, Origin, Outcome, Picture, Problem, Shown
 from bot.jobs.port import ButtonView, ChatUnreachable, Display, DisplayUnavailable
 from bot.jobs.records import JobRecords
 from bot.mj import (
     BannedPrompt,
+    ButtonAction,
     MJClient,
     MJError,
+    NotOffered,
     Produces,
     ProviderMisconfigured,
     ProviderUnavailable,
@@ -31,11 +33,12 @@ from bot.mj import (
     Task,
     TaskStatus,
     button_label,
+    describe_buttons,
     grid_buttons,
     meaning,
     result_text,
 )
-from bot.store import ButtonRepository, Database, ResultRepository
+from bot.store import ButtonRepository, Database, InputRepository, ResultRepository
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,7 @@ class JobRunner:
         self.records = JobRecords(db)
         self.buttons = ButtonRepository(db)
         self.results = ResultRepository(db)
+        self.inputs = InputRepository(db)
         self.images = images
         self.display = display
         self.job_timeout = job_timeout
@@ -107,10 +111,14 @@ class JobRunner:
             new = await self._succeed(job, task)
         else:
             new = job.tracked(task, now=now) if task is not None else job
-            if not new.state.is_final and now - job.created_at > self.job_timeout:
+            if new.state.is_tracked and now - job.created_at > self.job_timeout:
                 new = new.timed_out(now=now)
-        if new != job:
-            await self._show(await self.records.save(job, new))
+        if new == job:
+            return
+        job = await self.records.save(job, new)
+        if job.state is JobState.AWAITING_INPUT:
+            job = await self._answer_modal(job)
+        await self._show(job)
 
     async def deliver(self, job: Job) -> None:
         """Show a finished job's outcome; when Telegram cannot take it now, count the attempt for a retry."""
@@ -169,7 +177,7 @@ class JobRunner:
 
     async def _submit(self, job: Job) -> Job:
         parent = await self.records.load(job.request.parent_job_id) if job.request.parent_job_id else None
-        submission = Submission(self.client, job, parent)
+        submission = Submission(self.client, job, parent, self.inputs.get)
         now = time.time()
         try:
             result = await kind_of(job).submit(submission)
@@ -184,6 +192,19 @@ class JobRunner:
         accepted = job.accepted(result)
         log.info("job %d: accepted as task %s (%s)", job.id, result.task_id, accepted.state)
         return await self.records.save(job, accepted)
+
+    async def _answer_modal(self, job: Job) -> Job:
+        """A modal the job itself knows the answer to (a describe pick) is answered at once (§7)."""
+        answer = kind_of(job).modal_answer(job)
+        if answer is None or job.task_id is None:
+            return job
+        try:
+            result = await self.client.modal(job.task_id, prompt=answer, state=f"mjbot:{job.id}")
+        except MJError as exc:
+            problem, detail = _problem_of(exc)
+            log.warning("job %d: modal answer refused (%s): %s", job.id, type(exc).__name__, exc.message)
+            return await self.records.save(job, job.refused(problem, detail, now=time.time()))
+        return await self.records.save(job, job.accepted(result))
 
     async def _succeed(self, job: Job, task: Task) -> Job:
         await self.buttons.replace_for_job(job.id, _buttons_of(job, task))
@@ -281,10 +302,19 @@ def _fingerprint(job: Job) -> tuple[object, ...]:
 
 def _buttons_of(job: Job, task: Task) -> Sequence[tuple[str, str, str]]:
     buttons = task.buttons
-    if not buttons and produces_of(job) is Produces.GRID:
-        # novicezk's open-source proxy lists no buttons; a grid still has U/V/🔄 (§8 notes).
-        buttons = grid_buttons(str(task.properties.get("messageHash") or task.id))
+    if not buttons:
+        # novicezk's open-source proxy lists no buttons; grids and describe results still have theirs (§8).
+        produces = produces_of(job)
+        if produces is Produces.GRID:
+            buttons = grid_buttons(str(task.properties.get("messageHash") or task.id))
+        elif produces is Produces.CHOICES and job.kind is not JobKind.SHORTEN and not _shortens(job):
+            buttons = describe_buttons()
     return [(b.custom_id, b.label, b.emoji) for b in buttons]
+
+
+def _shortens(job: Job) -> bool:
+    button = job.request.button
+    return button is not None and meaning(button.custom_id).action is ButtonAction.SHORTEN_DETAILS
 
 
 def _problem_of(exc: MJError) -> tuple[Problem, str]:
@@ -294,6 +324,8 @@ def _problem_of(exc: MJError) -> tuple[Problem, str]:
         return Problem.QUEUE_FULL, exc.description
     if isinstance(exc, SubmitRefused):
         return Problem.REJECTED, exc.description
+    if isinstance(exc, NotOffered):
+        return Problem.NOT_OFFERED, exc.route
     if isinstance(exc, ProviderMisconfigured):
         return Problem.MISCONFIGURED, ""
     if isinstance(exc, ProviderUnavailable) and exc.maybe_submitted:

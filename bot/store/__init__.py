@@ -2,7 +2,17 @@
 
 from bot.store.buttons import ButtonRepository, StoredButton
 from bot.store.db import Database
+from bot.store.inputs import InputRepository
 from bot.store.jobs import JobRepository, Row, SqlValue
 from bot.store.results import ResultRepository
 
-__all__ = ["ButtonRepository", "Database", "JobRepository", "ResultRepository", "Row", "SqlValue", "StoredButton"]
+__all__ = [
+    "ButtonRepository",
+    "Database",
+    "InputRepository",
+    "JobRepository",
+    "ResultRepository",
+    "Row",
+    "SqlValue",
+    "StoredButton",
+]

@@ -87,6 +87,17 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE jobs SET state = 'cancelled', delivered_at = COALESCE(delivered_at, updated_at) WHERE state = 'needs_input';
     CREATE INDEX jobs_parent ON jobs(parent_job_id, custom_id);
     """,
+    # Jobs that start from pictures: describe, blend, image prompts and references, face swap.
+    """
+    CREATE TABLE inputs (
+        job_id INTEGER NOT NULL REFERENCES jobs(id),
+        position INTEGER NOT NULL,
+        image BLOB NOT NULL,
+        mime TEXT NOT NULL,
+        PRIMARY KEY (job_id, position)
+    );
+    ALTER TABLE jobs ADD COLUMN dimensions TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

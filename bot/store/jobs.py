@@ -33,6 +33,7 @@ COLUMNS = frozenset(
         "preview_url",
         "result_url",
         "result_text",
+        "dimensions",
         "problem",
         "problem_detail",
         "status_message_id",
@@ -79,6 +80,28 @@ class JobRepository:
         assert row is not None
         return _as_row(row)
 
+    async def insert_all_unless_running(self, values: Sequence[Row], *, running_states: Iterable[str]) -> list[Row]:
+        """Insert several presses at once, or none when any of their buttons' jobs is in `running_states`."""
+        states = tuple(running_states)
+        keys = [v["button_key"] for v in values]
+        check = (
+            f"SELECT 1 FROM jobs WHERE button_key IN ({','.join('?' * len(keys))})"
+            f" AND state IN ({','.join('?' * len(states))}) LIMIT 1"
+        )
+        inserted = []
+        async with self._db.transaction() as conn:
+            async with conn.execute(check, (*keys, *states)) as cur:
+                if await cur.fetchone():
+                    return []
+            for row in values:
+                _check(row)
+                sql, params = _insert_sql(row)
+                async with conn.execute(sql, params) as cur:
+                    created = await cur.fetchone()
+                assert created is not None
+                inserted.append(_as_row(created))
+        return inserted
+
     async def get(self, job_id: int) -> Row | None:
         return _maybe(await self._db.fetch_one("SELECT * FROM jobs WHERE id = ?", (job_id,)))
 
@@ -107,6 +130,11 @@ class JobRepository:
             " ORDER BY id DESC LIMIT 1"
         )
         return _maybe(await self._db.fetch_one(sql, (parent_job_id, custom_id, *states)))
+
+    async def shown_in(self, chat_id: int, message_id: int) -> Row | None:
+        """The job whose status message (and so whose result) this message is."""
+        sql = "SELECT * FROM jobs WHERE chat_id = ? AND status_message_id = ? ORDER BY id DESC LIMIT 1"
+        return _maybe(await self._db.fetch_one(sql, (chat_id, message_id)))
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         await self._db.execute("UPDATE jobs SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))

@@ -22,7 +22,7 @@ from bot.jobs import ButtonView, ChatUnreachable, DisplayUnavailable, Job, JobSt
 from bot.mj import Produces
 from bot.telegram.photos import NotAnImage, Photo, aspect_ratio, fit_photo, image_size, placeholder
 from bot.telegram.texts import text
-from bot.telegram.views import caption, keyboard, plain
+from bot.telegram.views import CAPTION_LIMIT, TEXT_LIMIT, caption, keyboard, plain
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +58,13 @@ class TelegramDisplay:
     # -- the status message ------------------------------------------------------------------------
 
     async def post_status(self, job: Job) -> Shown:
-        """A placeholder photo in the prompt's aspect ratio, or text where the chat takes no photos."""
+        """A placeholder photo in the prompt's aspect ratio; text for text results, or where photos are barred."""
         text_html = caption(job)
         try:
-            try:
-                message = await self._send_placeholder(job, aspect_ratio(job.request.prompt), text_html)
-                as_text = False
-            except BadRequest as exc:
-                if _NO_PHOTOS not in exc.message.lower():
-                    raise
+            if produces_of(job) is Produces.CHOICES:
                 message, as_text = await self._send_text(job.origin, job.origin.chat_id, text_html), True
+            else:
+                message, as_text = await self._post_picture_status(job, text_html)
         except Forbidden as exc:
             raise ChatUnreachable(str(exc)) from exc
         except BadRequest as exc:
@@ -77,6 +74,14 @@ class TelegramDisplay:
         self._remember(job.origin.chat_id, message.message_id, text_html)
         self._unreachable.discard(job.origin.chat_id)  # writing again: they let us back in
         return Shown(message.message_id, as_text=as_text)
+
+    async def _post_picture_status(self, job: Job, text_html: str) -> tuple[Message, bool]:
+        try:
+            return await self._send_placeholder(job, aspect_ratio(job.request.prompt), text_html), False
+        except BadRequest as exc:
+            if _NO_PHOTOS not in exc.message.lower():
+                raise
+            return await self._send_text(job.origin, job.origin.chat_id, text_html), True
 
     async def _send_placeholder(self, job: Job, ratio: tuple[int, int], text_html: str) -> Message:
         cached = self._placeholder_ids.get(ratio)
@@ -98,7 +103,7 @@ class TelegramDisplay:
         message_id = job.shown.message_id
         if message_id is None or job.origin.chat_id in self._unreachable:
             return
-        text_html = caption(job)
+        text_html = _caption(job)
         if preview is None and self._shown.get((job.origin.chat_id, message_id)) == _fingerprint(text_html):
             return
         photo = await _fit(job, preview) if preview is not None and not job.shown.as_text else None
@@ -115,11 +120,11 @@ class TelegramDisplay:
     async def show_outcome(self, job: Job, image: bytes | None, buttons: Sequence[ButtonView]) -> Shown | None:
         if job.shown.message_id is not None:
             self._shown.pop((job.origin.chat_id, job.shown.message_id), None)
-        markup = keyboard(buttons)
+        markup = keyboard(buttons, seed_of=job)
         try:
             if job.state is JobState.SUCCEEDED and image is not None:
                 return await self._show_picture(job, image, markup)
-            return self._as_shown(job, await self._show_final(job, caption(job), markup))
+            return self._as_shown(job, await self._show_final(job, _caption(job), markup))
         except Forbidden as exc:
             log.warning("job %d: cannot write to chat %d any more: %s", job.id, job.origin.chat_id, exc)
             return None
@@ -132,7 +137,7 @@ class TelegramDisplay:
 
     async def show_again(self, job: Job, origin: Origin, buttons: Sequence[ButtonView]) -> Shown | None:
         """The earlier job's delivered photo (or file), by Telegram file id: nothing is uploaded again."""
-        markup, text_html = keyboard(buttons), caption(job)
+        markup, text_html = keyboard(buttons, seed_of=job), caption(job)
         reply = _reply_to(origin.request_message_id)
         try:
             if job.shown.photo_file_id:
@@ -161,7 +166,7 @@ class TelegramDisplay:
         return Shown(message.message_id, photo_file_id=job.shown.photo_file_id)
 
     async def _show_picture(self, job: Job, image: bytes, markup: InlineKeyboardMarkup | None) -> Shown:
-        text_html = caption(job)
+        text_html = _caption(job)
         photo = await _fit(job, image) if not job.shown.as_text else None
         try:
             posted = await self._show_final(job, text_html, markup, photo.data if photo else None)
@@ -220,7 +225,7 @@ class TelegramDisplay:
         try:
             message = await self.bot.send_message(
                 job.origin.chat_id,
-                plain(caption(job)),
+                plain(caption(job, TEXT_LIMIT)),
                 parse_mode=None,
                 reply_parameters=_reply_to(job.origin.request_message_id),
                 message_thread_id=job.origin.thread_id,
@@ -311,6 +316,11 @@ async def _fit(job: Job, image: bytes) -> Photo | None:
     except NotAnImage as exc:
         log.warning("job %d: not an image Telegram can show: %s", job.id, exc)
         return None
+
+
+def _caption(job: Job) -> str:
+    """What the status message says: a photo's caption holds 1024 characters, a text message 4096."""
+    return caption(job, TEXT_LIMIT if job.shown.as_text else CAPTION_LIMIT)
 
 
 def _photo_id(message: Message) -> str | None:

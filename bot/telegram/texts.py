@@ -17,6 +17,15 @@ EN: dict[str, str] = {
         "<code>/imagine a red fox in snow --ar 3:2</code>\n\n"
         "In this private chat you can also just send the prompt as a message. "
         "Midjourney parameters such as <code>--ar</code>, <code>--v</code> or <code>--no</code> work as usual.\n\n"
+        "<b>Pictures work too:</b>\n"
+        "• a photo with no caption, or captioned <code>/describe</code>: four prompts that could have made it;\n"
+        "• a photo (or an album of up to 5) captioned with a prompt: the photos become image prompts, or, "
+        "after a bare <code>--sref</code>, <code>--cref</code> or <code>--oref</code>, references;\n"
+        "• an album captioned <code>/blend</code> (or <code>/blend portrait</code>, <code>landscape</code>), "
+        "or <code>/blend</code> and then the photos;\n"
+        "• <code>/swap</code>, then a face and a picture: the face goes into the picture;\n"
+        "• <code>/shorten</code> and a prompt: the words that matter;\n"
+        "• <code>/seed</code> in reply to a result, or 🌱 under it: its seed.\n\n"
         "I keep one message per job up to date and put Midjourney's buttons under the result: "
         "U1–U4 upscale, V1–V4 make variations, 🔄 runs the prompt again."
     ),
@@ -101,8 +110,17 @@ RU: dict[str, str] = {
         "В этом личном чате промпт можно прислать и просто сообщением. "
         "Параметры Midjourney, такие как <code>--ar</code>, <code>--v</code> или <code>--no</code>, "
         "работают как обычно.\n\n"
+        "<b>Картинки тоже подойдут:</b>\n"
+        "• фото без подписи или с подписью <code>/describe</code>: четыре промпта, которые могли бы его создать;\n"
+        "• фото (или альбом до 5 штук) с промптом в подписи: фото станут образцами, а после пустого "
+        "<code>--sref</code>, <code>--cref</code> или <code>--oref</code> — референсами;\n"
+        "• альбом с подписью <code>/blend</code> (или <code>/blend portrait</code>, <code>landscape</code>), "
+        "либо <code>/blend</code>, а потом фото;\n"
+        "• <code>/swap</code>, затем лицо и картинка: лицо перенесётся на картинку;\n"
+        "• <code>/shorten</code> и промпт: только важные слова;\n"
+        "• <code>/seed</code> в ответ на результат или 🌱 под ним: его сид.\n\n"
         "Для каждой задачи я обновляю одно и то же сообщение, а под результатом добавляю кнопки Midjourney: "
-        "U1–U4 — увеличение, V1–V4 — вариации, 🔄 — запустить промпт ещё раз."
+        "U1–U4 — увеличить, V1–V4 — варианты, 🔄 — перерисовать."
     ),
     "imagine_usage": (
         "✍️ Пожалуйста, добавьте промпт после команды, например:\n<code>/imagine a red fox in snow --ar 3:2</code>"
@@ -188,6 +206,15 @@ ZH: dict[str, str] = {
         "<code>/imagine a red fox in snow --ar 3:2</code>\n\n"
         "在这个私聊中，您也可以直接发送提示词。"
         "<code>--ar</code>、<code>--v</code>、<code>--no</code> 等 Midjourney 参数照常可用。\n\n"
+        "<b>也可以用图片：</b>\n"
+        "• 不带说明或说明为 <code>/describe</code> 的图片：得到四个可能生成它的提示词；\n"
+        "• 说明为提示词的图片（或最多 5 张的相册）：图片作为垫图；若提示词中有空的 "
+        "<code>--sref</code>、<code>--cref</code> 或 <code>--oref</code>，则作为参考图；\n"
+        "• 说明为 <code>/blend</code>（或 <code>/blend portrait</code>、<code>landscape</code>）的相册，"
+        "或先发 <code>/blend</code> 再发图片：混图；\n"
+        "• <code>/swap</code>，然后发脸部图片和目标图片：换脸；\n"
+        "• <code>/shorten</code> 加提示词：精简提示词；\n"
+        "• 回复某个结果发送 <code>/seed</code>，或点结果下方的 🌱：查看种子。\n\n"
         "每个任务我只用一条消息实时更新进度，并在结果下方附上 Midjourney 的按钮："
         "U1–U4 放大，V1–V4 生成变体，🔄 重新生成。"
     ),
@@ -243,6 +270,209 @@ ZH: dict[str, str] = {
     "reason_timeout": "任务在服务商处超时",
     "reason_system": "服务商系统内部出错",
 }
+
+EN.update(
+    {
+        "kind_describe": "🖼 <b>Describing your picture</b>",
+        "kind_blend": "🔀 <b>Blend</b> · {shape}",
+        "kind_swap": "🎭 <b>Face swap</b>",
+        "shape_portrait": "portrait",
+        "shape_square": "square",
+        "shape_landscape": "landscape",
+        "choices_describe": "🖼 <b>Midjourney reads your picture as:</b>",
+        "choices_shorten": "✂️ <b>Shortened prompts</b>",
+        "choices_tokens": "Important tokens: {tokens}",
+        "choices_none": "🤷 <b>Midjourney gave no prompts back.</b>",
+        "action_pick": "Prompt #{n}",
+        "action_pick_all": "🎉 All four prompts",
+        "action_describe_again": "🔄 Describe again",
+        "action_shorten_details": "Show details",
+        "error_not_offered": "🧩 <b>This Midjourney provider doesn't offer {feature}.</b>",
+        "feature_describe": "describing pictures",
+        "feature_shorten": "shortening prompts",
+        "feature_blend": "blending pictures",
+        "feature_swap": "face swaps",
+        "feature_references": (
+            "uploading reference pictures; put an image link after --sref, --cref or --oref instead"
+        ),
+        "feature_modal": "the extra input this action needs",
+        "feature_seed": "seeds",
+        "feature_this": "this",
+        "input_not_an_image": "🖼 <b>That file isn't a picture I can read.</b> Please send a JPEG, PNG or WebP photo.",
+        "input_too_large": (
+            "📦 <b>That picture is larger than 20 MB</b>, more than Telegram lets me "
+            "download. Please send a smaller one."
+        ),
+        "count_imagine": "🖼 Please use at most {most} pictures with one prompt (you sent {count}).",
+        "count_blend": "🔀 A blend takes 2 to 5 pictures; you sent {count}.",
+        "count_swap": (
+            "🎭 A face swap takes exactly two pictures: the face first, then the picture whose face is replaced."
+        ),
+        "count_describe": "🖼 Please describe one picture at a time (you sent {count}).",
+        "describe_usage": "🖼 Send <code>/describe</code> as a reply to a photo, or send me a photo with no caption.",
+        "shorten_usage": (
+            "✂️ Please add a prompt after the command, for example:\n<code>/shorten a "
+            "very detailed portrait of a fox</code>"
+        ),
+        "album_what": (
+            "🖼 Got {count} pictures. Caption them <code>/blend</code> to blend them, or with a prompt to use them as "
+            "image prompts."
+        ),
+        "blend_start": (
+            "🔀 <b>Send me 2 to 5 pictures to blend</b>, then press <b>Blend now</b>.\n"
+            "In a group, send them as a reply to this message."
+        ),
+        "blend_progress": "🔀 <b>{count} of at most 5 pictures</b> · press <b>Blend now</b> when you're ready.",
+        "blend_now": "🔀 Blend now",
+        "blend_started": "🔀 Blending {count} pictures…",
+        "blend_full": "🔀 That's five pictures already, the most a blend takes.",
+        "swap_start": (
+            "🎭 <b>Send me the face first</b>, then the picture whose face should be replaced.\n"
+            "In a group, send them as a reply to this message."
+        ),
+        "swap_second": "🎭 <b>Got the face.</b> Now the picture whose face should be replaced.",
+        "swap_started": "🎭 Swapping the face…",
+        "session_cancel": "✖ Cancel",
+        "session_cancelled": "✖ Cancelled.",
+        "session_gone": "This is no longer open. Please start again.",
+        "session_not_yours": "This belongs to someone else.",
+        "seed_result": (
+            "🌱 Seed of this job: <code>{seed}</code>\nAdd <code>--seed {seed}</code> to "
+            "a prompt to start from the same noise."
+        ),
+        "seed_usage": "🌱 Send <code>/seed</code> as a reply to one of my results.",
+        "seed_unknown": "🌱 That isn't one of my finished results in this chat.",
+        "seed_failed": "🌱 The provider couldn't tell the seed: {reason}",
+    }
+)
+
+RU.update(
+    {
+        "kind_describe": "🖼 <b>Описываю вашу картинку</b>",
+        "kind_blend": "🔀 <b>Смешивание</b> · {shape}",
+        "kind_swap": "🎭 <b>Замена лица</b>",
+        "shape_portrait": "портрет",
+        "shape_square": "квадрат",
+        "shape_landscape": "пейзаж",
+        "choices_describe": "🖼 <b>Midjourney видит вашу картинку так:</b>",
+        "choices_shorten": "✂️ <b>Сокращённые промпты</b>",
+        "choices_tokens": "Важные слова: {tokens}",
+        "choices_none": "🤷 <b>Midjourney не вернул ни одного промпта.</b>",
+        "action_pick": "Промпт #{n}",
+        "action_pick_all": "🎉 Все четыре промпта",
+        "action_describe_again": "🔄 Описать заново",
+        "action_shorten_details": "Подробнее",
+        "error_not_offered": "🧩 <b>Этот провайдер Midjourney не поддерживает {feature}.</b>",
+        "feature_describe": "описание картинок",
+        "feature_shorten": "сокращение промптов",
+        "feature_blend": "смешивание картинок",
+        "feature_swap": "замену лиц",
+        "feature_references": (
+            "загрузку картинок-образцов; укажите ссылку на картинку после --sref, --cref или --oref"
+        ),
+        "feature_modal": "дополнительный ввод для этого действия",
+        "feature_seed": "сиды",
+        "feature_this": "это",
+        "input_not_an_image": (
+            "🖼 <b>Этот файл не похож на картинку.</b> Пожалуйста, пришлите фото в JPEG, PNG или WebP."
+        ),
+        "input_too_large": "📦 <b>Картинка больше 20 МБ</b> — столько Telegram не даёт мне скачать. Пришлите поменьше.",
+        "count_imagine": "🖼 К одному промпту можно приложить не больше {most} картинок (у вас {count}).",
+        "count_blend": "🔀 Для смешивания нужно от 2 до 5 картинок, а у вас {count}.",
+        "count_swap": "🎭 Для замены лица нужны ровно две картинки: сначала лицо, потом картинка, где его заменить.",
+        "count_describe": "🖼 Пожалуйста, по одной картинке за раз (у вас {count}).",
+        "describe_usage": "🖼 Отправьте <code>/describe</code> в ответ на фото или просто пришлите фото без подписи.",
+        "shorten_usage": (
+            "✂️ Добавьте промпт после команды, например:\n<code>/shorten a very detailed portrait of a fox</code>"
+        ),
+        "album_what": (
+            "🖼 Получил картинок: {count}. Подпишите их <code>/blend</code>, чтобы смешать, или промптом, "
+            "чтобы использовать как образцы."
+        ),
+        "blend_start": (
+            "🔀 <b>Пришлите от 2 до 5 картинок</b>, затем нажмите <b>Смешать</b>.\n"
+            "В группе отправляйте их ответом на это сообщение."
+        ),
+        "blend_progress": "🔀 <b>Картинок: {count} из 5</b> · нажмите <b>Смешать</b>, когда будете готовы.",
+        "blend_now": "🔀 Смешать",
+        "blend_started": "🔀 Смешиваю картинки: {count}…",
+        "blend_full": "🔀 Уже пять картинок — больше смешать нельзя.",
+        "swap_start": (
+            "🎭 <b>Сначала пришлите лицо</b>, затем картинку, где его заменить.\n"
+            "В группе отправляйте их ответом на это сообщение."
+        ),
+        "swap_second": "🎭 <b>Лицо получено.</b> Теперь картинку, где его заменить.",
+        "swap_started": "🎭 Меняю лицо…",
+        "session_cancel": "✖ Отмена",
+        "session_cancelled": "✖ Отменено.",
+        "session_gone": "Это уже закрыто. Начните заново.",
+        "session_not_yours": "Это не ваше.",
+        "seed_result": (
+            "🌱 Сид этой задачи: <code>{seed}</code>\nДобавьте <code>--seed {seed}</code> "
+            "к промпту, чтобы начать с того же шума."
+        ),
+        "seed_usage": "🌱 Отправьте <code>/seed</code> в ответ на один из моих результатов.",
+        "seed_unknown": "🌱 Это не мой готовый результат в этом чате.",
+        "seed_failed": "🌱 Провайдер не смог назвать сид: {reason}",
+    }
+)
+
+ZH.update(
+    {
+        "kind_describe": "🖼 <b>正在描述您的图片</b>",
+        "kind_blend": "🔀 <b>混图</b> · {shape}",
+        "kind_swap": "🎭 <b>换脸</b>",
+        "shape_portrait": "竖图",
+        "shape_square": "方图",
+        "shape_landscape": "横图",
+        "choices_describe": "🖼 <b>Midjourney 这样描述您的图片：</b>",
+        "choices_shorten": "✂️ <b>精简后的提示词</b>",
+        "choices_tokens": "关键词：{tokens}",
+        "choices_none": "🤷 <b>Midjourney 没有返回任何提示词。</b>",
+        "action_pick": "提示词 #{n}",
+        "action_pick_all": "🎉 全部四个提示词",
+        "action_describe_again": "🔄 重新描述",
+        "action_shorten_details": "显示详情",
+        "error_not_offered": "🧩 <b>此 Midjourney 服务商不支持{feature}。</b>",
+        "feature_describe": "图片描述",
+        "feature_shorten": "提示词精简",
+        "feature_blend": "混图",
+        "feature_swap": "换脸",
+        "feature_references": "上传参考图；请在 --sref、--cref 或 --oref 后直接填写图片链接",
+        "feature_modal": "此操作所需的额外输入",
+        "feature_seed": "种子查询",
+        "feature_this": "此功能",
+        "input_not_an_image": "🖼 <b>这个文件不是我能识别的图片。</b>请发送 JPEG、PNG 或 WebP 图片。",
+        "input_too_large": "📦 <b>图片超过 20 MB</b>，Telegram 不允许我下载。请发送小一些的图片。",
+        "count_imagine": "🖼 一个提示词最多搭配 {most} 张图片（您发送了 {count} 张）。",
+        "count_blend": "🔀 混图需要 2 到 5 张图片，您发送了 {count} 张。",
+        "count_swap": "🎭 换脸需要正好两张图片：先发脸，再发要替换脸的图片。",
+        "count_describe": "🖼 请一次描述一张图片（您发送了 {count} 张）。",
+        "describe_usage": "🖼 请回复一张图片发送 <code>/describe</code>，或直接发送一张不带说明的图片。",
+        "shorten_usage": "✂️ 请在命令后加上提示词，例如：\n<code>/shorten a very detailed portrait of a fox</code>",
+        "album_what": "🖼 收到 {count} 张图片。说明写 <code>/blend</code> 可混图，写提示词则作为垫图使用。",
+        "blend_start": (
+            "🔀 <b>请发送 2 到 5 张要混合的图片</b>，然后点 <b>开始混图</b>。\n在群组中请以回复此消息的方式发送。"
+        ),
+        "blend_progress": "🔀 <b>已收到 {count} 张（最多 5 张）</b> · 准备好后点 <b>开始混图</b>。",
+        "blend_now": "🔀 开始混图",
+        "blend_started": "🔀 正在混合 {count} 张图片…",
+        "blend_full": "🔀 已经有五张图片了，这是混图的上限。",
+        "swap_start": "🎭 <b>请先发送脸部图片</b>，再发送要替换脸的图片。\n在群组中请以回复此消息的方式发送。",
+        "swap_second": "🎭 <b>已收到脸部图片。</b>现在请发送要替换脸的图片。",
+        "swap_started": "🎭 正在换脸…",
+        "session_cancel": "✖ 取消",
+        "session_cancelled": "✖ 已取消。",
+        "session_gone": "此操作已结束，请重新开始。",
+        "session_not_yours": "这不是您的操作。",
+        "seed_result": (
+            "🌱 此任务的种子：<code>{seed}</code>\n在提示词中加上 <code>--seed {seed}</code> 即可从相同的噪声开始。"
+        ),
+        "seed_usage": "🌱 请回复我的某个结果发送 <code>/seed</code>。",
+        "seed_unknown": "🌱 这不是我在此聊天中完成的结果。",
+        "seed_failed": "🌱 服务商无法提供种子：{reason}",
+    }
+)
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "ru": RU, "zh": ZH}
 

@@ -8,13 +8,15 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.jobs import ButtonView, Job, JobState, Picture, Problem
-from bot.mj import ButtonAction, ButtonMeaning, Row, meaning
+from bot.jobs import ButtonView, Choices, Dimensions, Job, JobKind, JobState, Picture, Problem
+from bot.mj import ButtonAction, ButtonMeaning, Row, important_tokens, meaning, numbered_prompts
 from bot.telegram.texts import plain_text, reason, text
 
 CAPTION_LIMIT = 1024  # counted after HTML entities are parsed
+TEXT_LIMIT = 4096
 REASON_LIMIT = 300
-CALLBACK_PREFIX = "b:"
+CALLBACK_PREFIX = "b:"  # a Midjourney button, by its stored key
+SEED_PREFIX = "seed:"  # 🌱 under a finished picture, by its job id
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -90,22 +92,71 @@ def _problem_line(job: Job) -> str:
             return text(lang, "error_interrupted")
         case Problem.TASK_FAILED if detail:
             return text(lang, "error_task_failed", reason=why)
+        case Problem.NOT_OFFERED:
+            return text(lang, "error_not_offered", feature=plain_text(lang, _FEATURES.get(detail, "feature_this")))
+        case Problem.CHAT_UNREACHABLE:
+            return ""
     return text(lang, "error_task_failed_plain")
 
 
-def caption(job: Job) -> str:
-    """Headline, the prompt in bold, and in groups who asked; the prompt is shortened to fit 1024.
+# What a missing route means to a person (docs/provider-api.md §5).
+_FEATURES = {
+    "/mj/submit/describe": "feature_describe",
+    "/mj/submit/shorten": "feature_shorten",
+    "/mj/submit/blend": "feature_blend",
+    "/mj/insight-face/swap": "feature_swap",
+    "/mj/submit/upload-discord-images": "feature_references",
+    "/mj/submit/modal": "feature_modal",
+}
 
-    A finished image has no headline: its prompt comes first, like Midjourney's own message.
+
+def caption(job: Job, limit: int = CAPTION_LIMIT) -> str:
+    """Headline, the prompt in bold (or what was asked), and in groups who asked, within `limit` characters.
+
+    A finished image has no headline: its prompt comes first, like Midjourney's own message. Finished
+    text to pick from (describe, shorten) shows the prompts instead.
     """
-    head = status_line(job)
     tail = _attribution(job) if job.origin.in_group else ""
     if job.request.button is not None:
         tail = " · ".join(p for p in (html.escape(action_title(job)), tail) if p)
+    if job.state is JobState.SUCCEEDED and isinstance(job.outcome, Choices):
+        head, subject = choices_text(job, limit - visible_length(tail) - 2), ""
+    else:
+        head, subject = status_line(job), job.request.prompt
     fixed = visible_length(head) + visible_length(tail) + 4  # the line breaks between the parts
-    prompt = _shorten(job.request.prompt, CAPTION_LIMIT - fixed)
-    parts = [p for p in (head, f"<b>{html.escape(prompt)}</b>" if prompt else "", tail) if p]
-    return "\n\n".join(parts)
+    prompt = _shorten(subject, limit - fixed)
+    body = f"<b>{html.escape(prompt)}</b>" if prompt else _kind_title(job)
+    return "\n\n".join(p for p in (head, body, tail) if p)
+
+
+def choices_text(job: Job, limit: int) -> str:
+    """Describe's four prompts, or shorten's, numbered and each in a tap-to-copy code span."""
+    assert isinstance(job.outcome, Choices)
+    lang = job.origin.language
+    prompts = numbered_prompts(job.outcome.text)
+    if not prompts:
+        return text(lang, "choices_none")
+    head = text(lang, "choices_describe" if job.kind is JobKind.DESCRIBE else "choices_shorten")
+    tokens = important_tokens(job.outcome.text) if job.kind is JobKind.SHORTEN else ""
+    if tokens:
+        head += "\n" + text(lang, "choices_tokens", tokens=tokens)
+    room = (limit - visible_length(head)) // len(prompts) - 8  # the keycap, the line breaks
+    lines = [f"{n}\ufe0f\u20e3 <code>{html.escape(_shorten(p, room))}</code>" for n, p in enumerate(prompts, 1)]
+    return "\n\n".join([head, *lines])
+
+
+def _kind_title(job: Job) -> str:
+    """What a job without a prompt of its own is, in words (HTML)."""
+    lang = job.origin.language
+    match job.kind:
+        case JobKind.DESCRIBE:
+            return text(lang, "kind_describe")
+        case JobKind.BLEND:
+            shape = (job.request.dimensions or Dimensions.SQUARE).value.lower()
+            return text(lang, "kind_blend", shape=plain_text(lang, f"shape_{shape}"))
+        case JobKind.SWAP:
+            return text(lang, "kind_swap")
+    return ""
 
 
 def action_title(job: Job) -> str:
@@ -127,6 +178,14 @@ def press_title(sense: ButtonMeaning, lang: str) -> str:
             return plain_text(lang, "action_reroll")
         case ButtonAction.PAN if sense.detail:
             return plain_text(lang, f"action_pan_{sense.detail}")
+        case ButtonAction.DESCRIBE_PICK | ButtonAction.SHORTEN_PICK if sense.index:
+            return plain_text(lang, "action_pick", n=sense.index)
+        case ButtonAction.DESCRIBE_ALL:
+            return plain_text(lang, "action_pick_all")
+        case ButtonAction.DESCRIBE_RETRY:
+            return plain_text(lang, "action_describe_again")
+        case ButtonAction.SHORTEN_DETAILS:
+            return plain_text(lang, "action_shorten_details")
     return ""
 
 
@@ -148,12 +207,29 @@ _ROW_ORDER = tuple(Row)
 _ROW_WIDTH = 5
 
 
-def keyboard(buttons: Sequence[ButtonView]) -> InlineKeyboardMarkup | None:
-    """The result's buttons in Discord-like rows; callback_data carries only the stored key."""
+def keyboard(buttons: Sequence[ButtonView], *, seed_of: Job | None = None) -> InlineKeyboardMarkup | None:
+    """The result's buttons in Discord-like rows; callback_data carries only the stored key.
+
+    A finished picture (`seed_of`) also gets 🌱, which asks the provider for its seed; it joins the last
+    row where there is room, so the keyboard keeps Midjourney's shape.
+    """
     rows: dict[Row, list[InlineKeyboardButton]] = {}
     for button in buttons:
         pressable = InlineKeyboardButton(button.label or "•", callback_data=CALLBACK_PREFIX + button.key)
         rows.setdefault(button.meaning.row, []).append(pressable)
     ordered = [rows[row] for row in _ROW_ORDER if row in rows]
     layout = [row[i : i + _ROW_WIDTH] for row in ordered for i in range(0, len(row), _ROW_WIDTH)]
+    if seed_of is not None and _has_seed(seed_of):
+        seed = InlineKeyboardButton("🌱", callback_data=f"{SEED_PREFIX}{seed_of.id}")
+        if layout and len(layout[-1]) < _ROW_WIDTH:
+            layout[-1].append(seed)
+        else:
+            layout.append([seed])
     return InlineKeyboardMarkup(layout) if layout else None
+
+
+def _has_seed(job: Job) -> bool:
+    """Midjourney's pictures have seeds; a face swap is not Midjourney's (docs/provider-api.md §9.4)."""
+    picture = job.outcome if isinstance(job.outcome, Picture) else None
+    drawn = job.state is JobState.SUCCEEDED and job.task_id is not None and job.kind is not JobKind.SWAP
+    return drawn and picture is not None and not picture.missing

@@ -8,12 +8,17 @@ from telegram.ext import Application
 
 from bot.jobs import JobService
 from bot.telegram.handlers import chats, errors, gate, imagine, presses, start
+from bot.telegram.handlers.photos import Photos
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService) -> None:
+def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService) -> Photos:
+    """Register every feature's handlers; returns what holds state to close at stop (albums arriving)."""
     gate.register(app)  # first: decides which updates the others see
     start.register(app)
     imagine.register(app, service)
     presses.register(app, service)
+    photos = Photos(service)
+    photos.register(app)
     chats.register(app, service)
     errors.register(app)
+    return photos

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import MaybeInaccessibleMessage, Message, User
+import logging
+
+from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, User
+from telegram.error import BadRequest
 
 from bot.jobs import Origin
-from bot.telegram.texts import language_of
+from bot.telegram.texts import language_of, text
+
+log = logging.getLogger(__name__)
 
 
 def language(user: User | None) -> str:
@@ -23,3 +28,21 @@ def origin_of(message: MaybeInaccessibleMessage, user: User | None) -> Origin:
         thread_id=message.message_thread_id if is_topic and isinstance(message, Message) else None,
         request_message_id=message.message_id,
     )
+
+
+def normalize_prompt(raw: str) -> str:
+    """Telegram clients turn `--` into an em dash; Midjourney parameters need the two hyphens back."""
+    return " ".join(raw.replace("—", "--").split())
+
+
+async def say(message: Message, lang: str, key: str, **values: object) -> None:
+    """Answer a person's message with one of the catalogue's messages."""
+    await message.reply_html(text(lang, key, **values), do_quote=True)
+
+
+async def answer(query: CallbackQuery, message: str, *, alert: bool = False) -> None:
+    """Answer a button press (Telegram shows a spinner until then); an expired query is no reason to stop."""
+    try:
+        await query.answer(message[:200] or None, show_alert=alert)
+    except BadRequest as exc:
+        log.info("callback answer failed: %s", exc)

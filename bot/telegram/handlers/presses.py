@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, Update
-from telegram.error import BadRequest
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.jobs import AlreadyRunning, JobService, UnknownButton
-from bot.telegram.handlers.common import language, origin_of
-from bot.telegram.texts import plain_text
-from bot.telegram.views import CALLBACK_PREFIX, action_title, press_title
+from bot.jobs import AlreadyRunning, JobService, Origin, UnknownButton, UnknownJob
+from bot.mj import MJError, NotOffered
+from bot.telegram.handlers.common import answer, language, origin_of
+from bot.telegram.texts import plain_text, reason, text
+from bot.telegram.views import CALLBACK_PREFIX, SEED_PREFIX, action_title, press_title
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,13 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService
         if query is not None and query.data is not None and query.message is not None:
             await _press(service, query, query.data.removeprefix(CALLBACK_PREFIX))
 
+    async def seed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is not None and query.data is not None and isinstance(query.message, Message):
+            await _seed(service, query, query.message, int(query.data.removeprefix(SEED_PREFIX)))
+
     app.add_handler(CallbackQueryHandler(press, pattern=f"^{CALLBACK_PREFIX}[A-Za-z0-9_-]+$"))
+    app.add_handler(CallbackQueryHandler(seed, pattern=f"^{SEED_PREFIX}[0-9]+$"))
 
 
 async def _press(service: JobService, query: CallbackQuery, key: str) -> None:
@@ -32,20 +38,42 @@ async def _press(service: JobService, query: CallbackQuery, key: str) -> None:
     try:
         pressed = await service.press(origin_of(query.message, query.from_user), key)
     except UnknownButton:
-        await _answer(query, plain_text(lang, "press_unknown"), alert=True)
+        await answer(query, plain_text(lang, "press_unknown"), alert=True)
         return
     except AlreadyRunning:
-        await _answer(query, plain_text(lang, "press_running"))
+        await answer(query, plain_text(lang, "press_running"))
         return
     if pressed.repeat:
         label = press_title(pressed.meaning, lang)
-        await _answer(query, plain_text(lang, "press_repeat", label=label))
+        await answer(query, plain_text(lang, "press_repeat", label=label))
     else:
-        await _answer(query, plain_text(lang, "press_started", label=action_title(pressed.job)))
+        await answer(
+            query,
+            plain_text(
+                lang, "press_started", label=press_title(pressed.meaning, lang) or action_title(pressed.jobs[0])
+            ),
+        )
 
 
-async def _answer(query: CallbackQuery, message: str, *, alert: bool = False) -> None:
+async def _seed(service: JobService, query: CallbackQuery, result: Message, job_id: int) -> None:
+    lang = language(query.from_user)
+    await answer(query, "")
+    await tell_seed(service, result, result.message_id, origin_of(result, query.from_user), lang, job_id=job_id)
+
+
+async def tell_seed(
+    service: JobService, asking: Message, result_id: int, origin: Origin, lang: str, *, job_id: int | None = None
+) -> None:
+    """The seed of the job message `result_id` shows (or of `job_id`), answering `asking`, tap-to-copy."""
     try:
-        await query.answer(message[:200], show_alert=alert)
-    except BadRequest as exc:  # the query expired; the action goes on regardless
-        log.info("callback answer failed: %s", exc)
+        seed = await service.seed(origin, job_id, message_id=result_id)
+    except UnknownJob:
+        reply = text(lang, "seed_unknown")
+    except NotOffered:
+        reply = text(lang, "error_not_offered", feature=plain_text(lang, "feature_seed"))
+    except MJError as exc:
+        log.info("seed of job %s in chat %d: %s", job_id, origin.chat_id, exc.message)
+        reply = text(lang, "seed_failed", reason=reason(lang, getattr(exc, "description", "") or exc.message))
+    else:
+        reply = text(lang, "seed_result", seed=seed)
+    await asking.reply_html(reply, do_quote=True)

@@ -1,0 +1,20 @@
+"""Midjourney prompt text: the reference parameters a picture can fill in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# --sref / --cref / --oref with no URL after them: the picture sent with the prompt is meant.
+_EMPTY_REFERENCE = re.compile(r"(--(?:sref|cref|oref))(?=\s+--|\s*$)", re.IGNORECASE)
+
+
+def wants_references(prompt: str) -> bool:
+    """True when the prompt names a reference parameter without a URL."""
+    return _EMPTY_REFERENCE.search(prompt) is not None
+
+
+def with_references(prompt: str, urls: Sequence[str]) -> str:
+    """The prompt with the uploaded pictures' URLs after every reference parameter that had none."""
+    joined = " ".join(urls)
+    return _EMPTY_REFERENCE.sub(lambda m: f"{m.group(1)} {joined}", prompt)
