@@ -91,9 +91,10 @@ def build(
         TelegramDisplay(app.bot),
         job_timeout=settings.job_timeout_minutes * 60,
         edit_interval=settings.status_edit_interval,
+        input_timeout=settings.input_timeout_minutes * 60,
     )
     scheduler = Scheduler(runner, poll_interval=settings.poll_interval)
-    service = JobService(runner, scheduler)
+    service = JobService(runner, scheduler, db)
     photos = handlers.register(app, service)
     return BotRuntime(settings, app, db, client, images, runner, scheduler, service, photos)
 

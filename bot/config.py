@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/mjbot.sqlite3")
     poll_interval: float = Field(default=3.0, gt=0, le=300)
     job_timeout_minutes: float = Field(default=60.0, gt=0)
+    input_timeout_minutes: float = Field(default=15.0, gt=0)
     status_edit_interval: float = Field(default=3.0, ge=0)
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_level: str = "INFO"

@@ -1321,6 +1321,16 @@ class Message:
     def button_rows(self) -> list[list[str]]:
         return [[str(button.get("text", "")) for button in row] for row in self.reply_markup or []]
 
+    def entity_texts(self, kind: str) -> list[str]:
+        """The text each entity of this type covers (offsets count UTF-16 code units, as Telegram's do)."""
+        units = self.plain_text.encode("utf-16-le")
+        found = []
+        for entity in self.caption_entities or self.entities:
+            if entity.get("type") == kind:
+                start, length = entity["offset"] * 2, entity["length"] * 2
+                found.append(units[start : start + length].decode("utf-16-le"))
+        return found
+
     def callback_data_for(self, text: str) -> str:
         """callback_data of the button whose visible text is exactly ``text``."""
         for button in self.buttons:

@@ -39,6 +39,37 @@ def test_large_pictures_are_scaled_and_other_formats_converted():
     assert len(prepare(heavy).data) <= MAX_SEND_BYTES
 
 
+def test_phone_photos_are_turned_upright():
+    sideways = Image.new("RGB", (400, 300), (9, 9, 9))
+    exif = sideways.getexif()
+    exif[0x0112] = 6  # "rotate 90° to show": how phones store portrait photos
+    buffer = io.BytesIO()
+    sideways.save(buffer, "JPEG", exif=exif)
+    upright = prepare(buffer.getvalue())
+    assert (upright.width, upright.height) == (300, 400)
+    assert Image.open(io.BytesIO(upright.data)).getexif().get(0x0112, 1) == 1
+
+
+def test_unusual_pictures_become_plain_stills():
+    deep = prepare(_encode(Image.new("I;16", (40, 40), 30000), "PNG"))  # 16-bit: 0–65535
+    assert Image.open(io.BytesIO(deep.data)).convert("L").getpixel((5, 5)) == pytest.approx(117, abs=2)
+    frames = [Image.new("RGB", (30, 30), (n * 80, 0, 0)) for n in range(3)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "WEBP", save_all=True, append_images=frames[1:])
+    still = prepare(buffer.getvalue())
+    assert not getattr(Image.open(io.BytesIO(still.data)), "is_animated", False)
+    cmyk = prepare(_encode(Image.new("CMYK", (30, 30), (0, 100, 100, 0)), "JPEG"))
+    assert Image.open(io.BytesIO(cmyk.data)).mode == "RGB"
+
+
+def test_a_decompression_bomb_is_too_large_not_decoded():
+    bomb = _encode(Image.new("1", (20_000, 10_000)), "PNG")  # a few kilobytes, 200 million pixels
+    assert len(bomb) < 100_000
+    with pytest.raises(InputProblem) as info:
+        prepare(bomb)
+    assert info.value.reason == TOO_LARGE
+
+
 def test_what_is_not_a_picture_or_too_large_is_named():
     with pytest.raises(InputProblem) as info:
         prepare(b"%PDF-1.7")
@@ -78,4 +109,4 @@ def test_bare_reference_parameters_get_the_uploaded_urls():
     assert wants_references("a fox --cref --cw 50")
     assert not wants_references("a fox --sref https://example.com/a.png")
     assert not wants_references("a fox --srefx")
-    assert with_references("a fox --oref --ow 80 --sref", ["U1", "U2"]) == "a fox --oref U1 U2 --ow 80 --sref U1 U2"
+    assert with_references("a fox --oref --ow 80 --sref", ["U1", "U2"]) == "a fox --oref U1 --ow 80 --sref U1 U2"

@@ -220,8 +220,8 @@ async def test_an_action_waiting_for_input_shows_it_and_lapses_in_time(
         upscale = await finished(tg, chat, (await status_reply_to(tg, chat, grid.message_id)).message_id)
         tg.press(chat, upscale.message_id, upscale.callback_data_for("🔍 Custom Zoom"))
         status = await status_reply_to(tg, chat, upscale.message_id)
-        await showing(tg, chat, status.message_id, "needs extra input")
-        bot.runner.job_timeout = 0.5  # nobody answers
+        await showing(tg, chat, status.message_id, "Waiting for your answer")
+        bot.runner.input_timeout = 0.5  # nobody answers
         shown = await showing(tg, chat, status.message_id, "waited for input that never came")
         [modal] = [t for t in sim.tasks.values() if t.custom_id.startswith("MJ::CustomZoom")]
     assert sim.task_json(modal.id)["status"] == "FAILURE"  # cancelled upstream (TA records a cancel so)

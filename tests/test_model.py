@@ -68,3 +68,10 @@ def test_delivery_attempts_and_giving_up():
     assert (once.delivery_attempts, once.delivered_at) == (1, None)
     assert once.awaits_delivery
     assert not done.delivery_failed(give_up=True, now=4.0).awaits_delivery
+
+
+def test_a_stale_modal_report_after_the_answer_does_not_ask_again():
+    # new-api refreshes its copy every 15 s (§6.1): it may still say MODAL after the modal was answered.
+    answered = _job(JobState.AWAITING_INPUT).answered("a fox").accepted(SubmitResult(("T1",)))
+    assert answered.state is JobState.SUBMITTED
+    assert answered.tracked(_task(TaskStatus.MODAL), now=1.0).state is JobState.SUBMITTED

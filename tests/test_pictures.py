@@ -59,13 +59,7 @@ async def described(tg: FakeTelegram, chat: Chat, request: Message) -> Message:
 
 
 def prompts_of(message: Message) -> list[str]:
-    return [e_text for e_text in (_entity_text(message, e) for e in message.entities if e["type"] == "code")]
-
-
-def _entity_text(message: Message, entity: dict[str, Any]) -> str:
-    units = message.plain_text.encode("utf-16-le")
-    start, length = entity["offset"] * 2, entity["length"] * 2
-    return units[start : start + length].decode("utf-16-le")
+    return message.entity_texts("code")
 
 
 def _album(tg: FakeTelegram, chat: Chat, caption: str, count: int, group: str) -> Message:
@@ -96,10 +90,14 @@ async def test_a_photo_is_described_and_a_pick_is_drawn(tg: FakeTelegram, sim: S
     assert describe["botType"] == "MID_JOURNEY"
 
     tg.press(chat, result.message_id, result.callback_data_for("2️⃣"))
-    grid = await finished(tg, chat, (await reply_to(tg, chat, result.message_id)).message_id)
+    status = await reply_to(tg, chat, result.message_id)
+    # The provider's own pick button opened its modal ("Imagine This!"), pre-filled with the prompt picked.
+    question = await reply_to(tg, chat, status.message_id)
+    assert prompts[1] in question.entity_texts("code")
+    tg.press(chat, question.message_id, question.callback_data_for("✅ Send as is"))
+    grid = await finished(tg, chat, status.message_id)
     assert grid.button_rows == GRID_ROWS
     assert grid.plain_text.startswith(prompts[1])
-    # The provider's own pick button opened a modal; the bot answered it with the prompt picked.
     [modal] = submits(sim, "/submit/modal")
     assert modal["prompt"] == prompts[1]
     assert submits(sim, "/submit/imagine") == []
@@ -326,9 +324,12 @@ async def test_shorten_then_a_pick_then_details(tg: FakeTelegram, sim: Simulator
     assert prompts[0] == "big red fox deep snow --ar 3:2"
     assert result.button_rows == [["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣"], ["Show Details"]]
     tg.press(chat, result.message_id, result.callback_data_for("4️⃣"))
-    grid = await finished(tg, chat, (await reply_to(tg, chat, result.message_id)).message_id)
-    assert grid.plain_text.startswith(prompts[3])
-    assert [m["prompt"] for m in submits(sim, "/submit/modal")] == [prompts[3]]
+    status = await reply_to(tg, chat, result.message_id)
+    question = await reply_to(tg, chat, status.message_id)
+    tg.send_text(chat, f"{prompts[3]} at night", reply_to=question.message_id)  # the person edits the pick
+    grid = await finished(tg, chat, status.message_id)
+    assert grid.plain_text.startswith(f"{prompts[3]} at night")
+    assert [m["prompt"] for m in submits(sim, "/submit/modal")] == [f"{prompts[3]} at night"]
     tg.press(chat, result.message_id, result.callback_data_for("Show Details"))
     details = await finished(tg, chat, (await reply_to(tg, chat, result.message_id, nth=1)).message_id)
     assert len(prompts_of(details)) == 5
@@ -360,3 +361,91 @@ async def test_the_seed_of_a_result(tg: FakeTelegram, sim: Simulator, bot: BotRu
     assert f"Seed of this job: {task.seed}" in (await reply_to(tg, chat, again.message_id)).plain_text
     stray = tg.send_text(chat, "/seed", reply_to=request.message_id)
     assert "isn't one of my finished results" in (await reply_to(tg, chat, stray.message_id)).plain_text
+
+
+# -- gathering pictures over several messages: races and stragglers ---------------------------------
+
+
+async def test_blend_now_pressed_twice_blends_once(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.private_chat()
+    command = tg.send_text(chat, "/blend")
+    asking = await reply_to(tg, chat, command.message_id)
+    tg.send_photo(chat, picture((255, 0, 0)))
+    tg.send_photo(chat, picture((0, 0, 255)))
+    await showing(tg, chat, asking.message_id, "2 of at most 5")
+    now = tg.message(chat, asking.message_id).callback_data_for("🔀 Blend now")
+    first, second = tg.press(chat, asking.message_id, now), tg.press(chat, asking.message_id, now)
+    await tg.wait_for(lambda: first in tg.answers() and second in tg.answers())
+    await finished(tg, chat, (await reply_to(tg, chat, command.message_id, nth=1)).message_id)
+    assert len(submits(sim, "/submit/blend")) == 1
+
+
+async def test_three_quick_pictures_into_swap_swap_once(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    chat = tg.private_chat()
+    command = tg.send_text(chat, "/swap")
+    await reply_to(tg, chat, command.message_id)
+    for colour in ((250, 200, 180), (20, 60, 120), (0, 200, 0)):
+        tg.send_photo(chat, picture(colour))
+    status = await reply_to(tg, chat, command.message_id, nth=1)
+    await tg.wait_for(lambda: tg.message(chat, status.message_id).plain_text == "🎭 Face swap")
+    assert len(submits(sim, "/insight-face/swap")) == 1
+
+
+async def test_a_captioned_picture_during_a_blend_joins_the_blend(
+    tg: FakeTelegram, sim: Simulator, bot: BotRuntime
+) -> None:
+    chat = tg.private_chat()
+    command = tg.send_text(chat, "/blend")
+    asking = await reply_to(tg, chat, command.message_id)
+    tg.send_photo(chat, picture(), caption="this one")
+    await showing(tg, chat, asking.message_id, "1 of at most 5")
+    assert submits(sim, "/submit/imagine") == []
+
+
+async def test_a_late_part_of_an_album_is_not_a_new_request(tg: FakeTelegram, sim: Simulator, bot: BotRuntime):
+    chat = tg.private_chat()
+    first = _album(tg, chat, "/blend", 2, "late")
+    grid = await finished(tg, chat, (await reply_to(tg, chat, first.message_id)).message_id)
+    straggler = tg.send_photo(chat, picture((1, 2, 3)), media_group_id="late")  # after the blend was sent
+    assert "came after the rest of its album" in (await reply_to(tg, chat, straggler.message_id)).plain_text
+    assert grid.button_rows == GRID_ROWS
+    assert submits(sim, "/submit/describe") == []
+    assert len(submits(sim, "/submit/blend")) == 1
+
+
+async def test_too_many_pictures_are_refused_before_they_are_fetched(
+    tg: FakeTelegram, sim: Simulator, bot: BotRuntime
+) -> None:
+    chat = tg.private_chat()
+    fetched = len(tg.downloads)
+    seven = _album(tg, chat, "/blend", 7, "seven-blend")
+    assert "you sent 7" in (await reply_to(tg, chat, seven.message_id)).plain_text
+    assert len(tg.downloads) == fetched
+
+
+async def test_describe_again_of_describe_again_on_novicezk(
+    tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings]
+) -> None:
+    sim.config.dialect, sim.config.auth_style = "nz", "mj-api-secret"
+    photo = picture((90, 10, 160))
+    async with running(settings_for(mj_auth_style=AuthStyle.MJ_API_SECRET)):
+        chat = tg.private_chat()
+        result = await described(tg, chat, tg.send_photo(chat, photo))
+        tg.press(chat, result.message_id, result.callback_data_for("🔄"))
+        again = await finished(tg, chat, (await reply_to(tg, chat, result.message_id)).message_id)
+        tg.press(chat, again.message_id, again.callback_data_for("🔄"))
+        third = await finished(tg, chat, (await reply_to(tg, chat, again.message_id)).message_id)
+    assert "Midjourney reads your picture as" in third.plain_text
+    assert [sent_bytes(d["base64"]) for d in submits(sim, "/submit/describe")] == [photo] * 3
+
+
+async def test_captions_that_are_not_for_pictures_are_answered(tg: FakeTelegram, sim: Simulator, bot: BotRuntime):
+    chat = tg.private_chat()
+    seed = tg.send_photo(chat, picture(), caption="/seed")
+    assert "/describe" in (await reply_to(tg, chat, seed.message_id)).plain_text
+    tall = tg.send_photo(chat, picture(), caption="/blend tall")
+    assert "portrait" in (await reply_to(tg, chat, tall.message_id)).plain_text
+    tg.send_photo(chat, picture(), caption="/imagine@another_bot a fox")  # not ours: left alone
+    tg.send_text(chat, "/help")  # answered after the captions before it were seen
+    await tg.wait_for(lambda: "Hi!" in (tg.last_bot_message(chat) or tg.bot_messages(chat)[0]).plain_text)
+    assert [r.path for r in sim.requests if "/submit/" in r.path] == []

@@ -39,6 +39,8 @@ DUMMY: dict[str, object] = {
     "seed": "4294967295",
     "shape": "landscape",
     "tokens": ", ".join(["word"] * 60),
+    "title": "Variations of image #4",
+    "value": "3",
 }
 
 
@@ -81,7 +83,8 @@ def test_tags_emojis_and_example_prompts_match_english(lang: str):
 
 @pytest.mark.parametrize("lang", TRANSLATIONS)
 def test_no_english_words_left_in_translations(lang: str):
-    allowed = {"Midjourney", "Telegram", "imagine", "JPEG", "PNG", "WebP"}  # names keep their names
+    # Names keep their names: the product, file formats, and Midjourney's own button names.
+    allowed = {"Midjourney", "Telegram", "imagine", "JPEG", "PNG", "WebP", "Custom", "Zoom", "Vary", "Region", "Remix"}
     leftovers = {}
     for key, message in CATALOGUES[lang].items():
         prose = re.sub(r"\{\w+\}|--\w+", "", _TAG.sub("", _CODE.sub("", message)))  # parameters stay English

@@ -114,7 +114,7 @@ async def test_a_modal_answer_leaves_the_job_waiting_for_input(tg: FakeTelegram,
         upscale = await finished(tg, chat, (await status_reply_to(tg, chat, grid.message_id)).message_id)
         tg.press(chat, upscale.message_id, upscale.callback_data_for("🔍 Custom Zoom"))
         status = await status_reply_to(tg, chat, upscale.message_id)
-        shown = await showing(tg, chat, status.message_id, "needs extra input")
+        shown = await showing(tg, chat, status.message_id, "Waiting for your answer")
         job = await _job_of_message(bot, status.message_id)
     assert job.state is JobState.AWAITING_INPUT  # waiting, not failed
     assert job.delivered_at is None
@@ -133,7 +133,7 @@ async def test_a_modal_hidden_behind_a_relay_leaves_the_job_waiting(tg: FakeTele
     upscale = await finished(tg, chat, (await status_reply_to(tg, chat, grid.message_id)).message_id)
     tg.press(chat, upscale.message_id, upscale.callback_data_for("🪄 Vary (Strong)"))
     status = await status_reply_to(tg, chat, upscale.message_id)
-    await showing(tg, chat, status.message_id, "needs extra input")
+    await showing(tg, chat, status.message_id, "Waiting for your answer")
     job = await _job_of_message(bot, status.message_id)
     assert job.state is JobState.AWAITING_INPUT
     [modal_press] = [r for r in sim.requests if r.path.endswith("/submit/action")][1:]

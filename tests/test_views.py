@@ -144,4 +144,4 @@ def test_error_captions_are_specific():
     assert "queue is full" in caption(_job(JobState.REFUSED, problem=Problem.QUEUE_FULL))
     timed_out = caption(_job(JobState.TIMED_OUT, created_at=0.0, finished_at=3600.0))
     assert "within 60 minutes" in timed_out
-    assert "needs extra input" in caption(_job(JobState.AWAITING_INPUT))
+    assert "Waiting for your answer" in caption(_job(JobState.AWAITING_INPUT))

@@ -6,7 +6,9 @@ Talks to `bot.mj` and `bot.store`; shows things only through the `Display` port.
 from bot.jobs.images import ImageDownloadError, ImageFetcher
 from bot.jobs.inputs import NOT_AN_IMAGE, TOO_LARGE, InputProblem
 from bot.jobs.kinds import produces_of
+from bot.jobs.modals import EMPTY, NO_REGION, ZOOM_RANGE, BadAnswer
 from bot.jobs.model import (
+    Asks,
     Choices,
     Dimensions,
     Job,
@@ -18,18 +20,37 @@ from bot.jobs.model import (
     PressedButton,
     Problem,
     Progress,
+    Question,
     Request,
     Shown,
 )
 from bot.jobs.port import ButtonView, ChatUnreachable, Display, DisplayUnavailable
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Scheduler
-from bot.jobs.service import AlreadyRunning, JobService, Pressed, UnknownButton, UnknownJob, WrongCount
+from bot.jobs.service import (
+    AlreadyRunning,
+    Busy,
+    JobService,
+    NoQuestion,
+    NoSeed,
+    NotYours,
+    Pressed,
+    UnknownButton,
+    UnknownJob,
+    WrongCount,
+    picture_bounds,
+)
 
 __all__ = [
+    "EMPTY",
     "NOT_AN_IMAGE",
+    "NO_REGION",
     "TOO_LARGE",
+    "ZOOM_RANGE",
     "AlreadyRunning",
+    "Asks",
+    "BadAnswer",
+    "Busy",
     "ButtonView",
     "ChatUnreachable",
     "Choices",
@@ -44,6 +65,9 @@ __all__ = [
     "JobRunner",
     "JobService",
     "JobState",
+    "NoQuestion",
+    "NoSeed",
+    "NotYours",
     "Origin",
     "Outcome",
     "Picture",
@@ -51,11 +75,13 @@ __all__ = [
     "PressedButton",
     "Problem",
     "Progress",
+    "Question",
     "Request",
     "Scheduler",
     "Shown",
     "UnknownButton",
     "UnknownJob",
     "WrongCount",
+    "picture_bounds",
     "produces_of",
 ]

@@ -102,6 +102,15 @@ def _retry_after(value: str | None) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER) if seconds is not None else None
 
 
+def picture_size(data: bytes) -> tuple[int | None, int | None]:
+    """Width and height from the header alone; (None, None) for what Pillow cannot read."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except Exception:  # Pillow raises many kinds for garbage
+        return None, None
+
+
 def is_image(data: bytes) -> bool:
     try:
         with Image.open(io.BytesIO(data)) as image:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 register_heif_opener()  # iPhones send HEIC when a photo goes as a file
@@ -18,7 +18,9 @@ register_heif_opener()  # iPhones send HEIC when a photo goes as a file
 MAX_INPUT_BYTES = 20 * 1024 * 1024  # Telegram lets bots download files up to 20 MB
 MAX_SIDE = 2048  # longer sides are scaled down: Midjourney gains nothing from more
 MAX_SEND_BYTES = 4 * 1024 * 1024  # base64 makes it a third larger on the way to the provider
+MAX_PIXELS = 50_000_000  # beyond this a picture would take gigabytes to decode: no camera makes one
 _KEPT = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+_ORIENTATION = 0x0112  # the EXIF tag
 
 
 class InputProblem(Exception):
@@ -48,18 +50,34 @@ def prepare(data: bytes) -> InputImage:
         raise InputProblem(TOO_LARGE, f"{len(data)} bytes")
     try:
         with Image.open(io.BytesIO(data)) as image:
-            image.load()
             fmt, (width, height) = image.format or "", image.size
-            if fmt in _KEPT and len(data) <= MAX_SEND_BYTES and max(width, height) <= MAX_SIDE:
+            if width * height > MAX_PIXELS:
+                raise InputProblem(TOO_LARGE, f"{width}×{height} pixels")
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # a large JPEG decodes at a fraction of its size
+            image.load()
+            if _as_is(image, fmt, len(data)):
                 return InputImage(data, _KEPT[fmt], width, height)
             return _convert(image)
+    except Image.DecompressionBombError as exc:
+        raise InputProblem(TOO_LARGE, str(exc)) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise InputProblem(NOT_AN_IMAGE, str(exc)) from None
 
 
+def _as_is(image: Image.Image, fmt: str, size: int) -> bool:
+    """Sent untouched: a plain still in a format every provider takes, small, upright, in RGB."""
+    still = not getattr(image, "is_animated", False)
+    upright = image.getexif().get(_ORIENTATION, 1) == 1
+    plain = image.mode in ("RGB", "RGBA", "L", "P")
+    return fmt in _KEPT and still and upright and plain and size <= MAX_SEND_BYTES and max(image.size) <= MAX_SIDE
+
+
 def _convert(image: Image.Image) -> InputImage:
     image.seek(0)  # an animation's first frame
-    frame = image.convert("RGBA" if _has_alpha(image) else "RGB")
+    upright = ImageOps.exif_transpose(image) or image  # phones store pictures sideways with a note to turn them
+    if upright.mode.startswith("I;16") or upright.mode in ("I", "F"):
+        upright = upright.point(lambda value: value / 256).convert("L")  # 16-bit pictures are 0–65535
+    frame = upright.convert("RGBA" if _has_alpha(upright) else "RGB")
     frame.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     if frame.mode == "RGBA":

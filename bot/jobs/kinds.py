@@ -17,7 +17,6 @@ from bot.mj import (
     Produces,
     Rejected,
     SubmitResult,
-    SubmitStatus,
     UnsupportedButton,
     meaning,
 )
@@ -33,6 +32,8 @@ class Submission:
     job: Job
     parent: Job | None
     inputs: Callable[[int], Awaitable[Inputs]]  # the pictures a job was asked with, by job id
+    load: Callable[[int], Awaitable[Job | None]]  # another job, by id
+    remix: bool = False  # the person asked first: have the provider open its modal (enableRemix)
 
     @property
     def state(self) -> str:
@@ -85,17 +86,13 @@ async def _press(s: Submission) -> SubmitResult:
     if button is None or parent is None or parent.task_id is None:
         raise Rejected("the original job is gone")
     try:
-        result = await s.client.press(parent.task_id, button.custom_id, state=s.state)
+        return await s.client.press(parent.task_id, button.custom_id, state=s.state, enable_remix=s.remix)
     except UnsupportedButton:
         # Relays refuse the describe and shorten buttons (§7); the same can be had another way.
         fallback = _FALLBACKS.get(meaning(button.custom_id).action)
         if fallback is None:
             raise
         return await fallback(s)
-    answer = _pick(s.job)
-    if result.status is SubmitStatus.MODAL and answer is not None:
-        return await s.client.modal(result.task_id, prompt=answer, state=s.state)
-    return result
 
 
 async def _imagine_the_pick(s: Submission) -> SubmitResult:
@@ -103,7 +100,13 @@ async def _imagine_the_pick(s: Submission) -> SubmitResult:
 
 
 async def _describe_again(s: Submission) -> SubmitResult:
-    return await _describe(s, s.parent)
+    """🔄 as a plain describe of the picture, found up the chain (🔄 under a 🔄 result has none of its own)."""
+    job = s.parent
+    while job is not None and not await s.inputs(job.id):
+        job = await s.load(job.request.parent_job_id) if job.request.parent_job_id else None
+    if job is None:
+        raise Rejected("the picture to describe is no longer kept")
+    return await _describe(s, job)
 
 
 _FALLBACKS: dict[ButtonAction, Callable[[Submission], Awaitable[SubmitResult]]] = {
@@ -113,13 +116,9 @@ _FALLBACKS: dict[ButtonAction, Callable[[Submission], Awaitable[SubmitResult]]] 
 }
 
 
-def _pick(job: Job) -> str | None:
-    """A describe or shorten pick answers its modal with the prompt picked (§7)."""
-    button = job.request.button
-    if button is None:
-        return None
-    picks = (ButtonAction.DESCRIBE_PICK, ButtonAction.SHORTEN_PICK)
-    return job.request.prompt if meaning(button.custom_id).action in picks else None
+def _unattended(job: Job) -> str | None:
+    """🎉 Imagine all answers each pick's modal with its prompt; everything else asks the person (§7)."""
+    return job.request.prompt if job.request.unattended else None
 
 
 def _pressed(job: Job) -> Produces:
@@ -133,7 +132,7 @@ def _data_url(data: bytes, mime: str) -> str:
 
 KINDS: dict[JobKind, Kind] = {
     JobKind.IMAGINE: Kind(submit=_imagine, produces=lambda job: Produces.GRID),
-    JobKind.ACTION: Kind(submit=_press, produces=_pressed, modal_answer=_pick),
+    JobKind.ACTION: Kind(submit=_press, produces=_pressed, modal_answer=_unattended),
     JobKind.DESCRIBE: Kind(submit=_describe, produces=lambda job: Produces.CHOICES),
     JobKind.SHORTEN: Kind(submit=_shorten, produces=lambda job: Produces.CHOICES),
     JobKind.BLEND: Kind(submit=_blend, produces=lambda job: Produces.GRID),

@@ -101,6 +101,25 @@ class PressedButton:
     label: str = ""
 
 
+class Asks(StrEnum):
+    """What a job waiting for input asks the person for."""
+
+    PROMPT = "prompt"
+    REGION = "region"  # the area to repaint (Vary (Region)); then a prompt
+
+
+@dataclass(frozen=True)
+class Question:
+    """An open question of a job waiting for input; it survives restarts."""
+
+    job_id: int
+    asks: Asks
+    prefill: str  # what the answer box would hold on Discord: the current prompt, to copy and edit
+    message_id: int | None = None
+    cells: frozenset[int] = frozenset()  # the chosen squares of the region grid
+    asked_at: float = 0.0
+
+
 class Dimensions(StrEnum):
     """A blend's shape (docs/provider-api.md §5.4)."""
 
@@ -118,6 +137,7 @@ class Request:
     parent_job_id: int | None = None
     button: PressedButton | None = None
     dimensions: Dimensions | None = None
+    unattended: bool = False  # a modal is answered with `prompt`, without asking (🎉 Imagine all)
 
 
 @dataclass(frozen=True)
@@ -135,6 +155,8 @@ class Picture:
 
     url: str | None
     missing: str = ""
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +196,7 @@ class Job:
     finished_at: float | None = None
     delivered_at: float | None = None
     delivery_attempts: int = 0
+    input_given: bool = False  # its modal was answered: a stale MODAL report must not ask again
 
     @property
     def kind(self) -> JobKind:
@@ -209,7 +232,7 @@ class Job:
                 return self._running(JobState.SUBMITTED, Progress())
             case TaskStatus.IN_PROGRESS:
                 return self._running(JobState.IN_PROGRESS, Progress(task.progress, None, task.image_url))
-            case TaskStatus.MODAL if self.state.order <= JobState.SUBMITTED.order:
+            case TaskStatus.MODAL if not self.input_given and self.state.order <= JobState.SUBMITTED.order:
                 return replace(self, state=JobState.AWAITING_INPUT, progress=Progress())
             case TaskStatus.FAILURE:
                 return self._ended(JobState.FAILED, Problem.TASK_FAILED, task.fail_reason, now=now)
@@ -223,8 +246,15 @@ class Job:
     def timed_out(self, *, now: float) -> Job:
         return self._ended(JobState.TIMED_OUT, None, "", now=now)
 
+    def cancelled(self, *, now: float) -> Job:
+        return self._ended(JobState.CANCELLED, None, "", now=now)
+
     def input_expired(self, *, now: float) -> Job:
         return self._ended(JobState.CANCELLED, Problem.NO_INPUT, "", now=now)
+
+    def answered(self, prompt: str) -> Job:
+        """The modal was answered: the job now draws this prompt."""
+        return replace(self, request=replace(self.request, prompt=prompt), input_given=True)
 
     def status_shown(self, shown: Shown) -> Job:
         return replace(self, shown=shown)

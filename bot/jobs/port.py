@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.jobs.model import Job, Origin, Shown
+from bot.jobs.model import Job, Origin, Question, Shown
 from bot.mj import ButtonMeaning
 
 
@@ -47,3 +47,12 @@ class Display(Protocol):
 
     async def show_again(self, job: Job, origin: Origin, buttons: Sequence[ButtonView]) -> Shown | None:
         """Post an earlier job's delivered result once more, as a reply in `origin`'s chat."""
+
+    async def ask(self, job: Job, question: Question, parent: Job | None) -> int | None:
+        """Ask the person what the job waits for (a prompt, a region of `parent`'s picture); the message id."""
+
+    async def show_question(self, job: Job, question: Question, parent: Job | None) -> None:
+        """Show the question as it stands now (the region chosen so far)."""
+
+    async def close_question(self, job: Job, question: Question, how: str) -> None:
+        """The question is over: `how` is sent, unchanged, refused, cancelled or expired."""

@@ -15,6 +15,13 @@ def wants_references(prompt: str) -> bool:
 
 
 def with_references(prompt: str, urls: Sequence[str]) -> str:
-    """The prompt with the uploaded pictures' URLs after every reference parameter that had none."""
-    joined = " ".join(urls)
-    return _EMPTY_REFERENCE.sub(lambda m: f"{m.group(1)} {joined}", prompt)
+    """The prompt with the uploaded pictures' URLs after every reference parameter that had none.
+
+    --sref and --cref take several pictures; --oref (omni reference) takes exactly one, the first.
+    """
+
+    def filled(match: re.Match[str]) -> str:
+        flag = match.group(1)
+        return f"{flag} {urls[0] if flag.lower() == '--oref' else ' '.join(urls)}"
+
+    return _EMPTY_REFERENCE.sub(filled, prompt)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from bot.jobs.model import (
+    Asks,
     Choices,
     Dimensions,
     Job,
@@ -16,6 +17,7 @@ from bot.jobs.model import (
     PressedButton,
     Problem,
     Progress,
+    Question,
     Request,
     Shown,
 )
@@ -40,6 +42,7 @@ def to_row(job: Job) -> dict[str, SqlValue]:
         "custom_id": button.custom_id if button else None,
         "button_label": button.label if button else "",
         "dimensions": request.dimensions.value if request.dimensions else "",
+        "unattended": int(request.unattended),
         "task_id": job.task_id,
         "progress": job.progress.percent,
         "queue_position": job.progress.queue_position,
@@ -54,6 +57,7 @@ def to_row(job: Job) -> dict[str, SqlValue]:
         "finished_at": job.finished_at,
         "delivered_at": job.delivered_at,
         "delivery_attempts": job.delivery_attempts,
+        "input_given": int(job.input_given),
     }
 
 
@@ -84,6 +88,7 @@ def from_row(row: Row) -> Job:
             parent_job_id=_opt_int(row["parent_job_id"]),
             button=button,
             dimensions=Dimensions(_str(row["dimensions"])) if row["dimensions"] else None,
+            unattended=bool(row["unattended"]),
         ),
         state=JobState(_str(row["state"])),
         created_at=_float(row["created_at"]),
@@ -106,6 +111,7 @@ def from_row(row: Row) -> Job:
         finished_at=_opt_float(row["finished_at"]),
         delivered_at=_opt_float(row["delivered_at"]),
         delivery_attempts=_int(row["delivery_attempts"]),
+        input_given=bool(row["input_given"]),
     )
 
 
@@ -115,8 +121,11 @@ _MISSING = "download_failed"
 
 def _outcome_columns(job: Job) -> dict[str, SqlValue]:
     outcome = job.outcome
+    picture = outcome if isinstance(outcome, Picture) else None
     columns: dict[str, SqlValue] = {
-        "result_url": outcome.url if isinstance(outcome, Picture) else None,
+        "result_url": picture.url if picture else None,
+        "result_width": picture.width if picture else None,
+        "result_height": picture.height if picture else None,
         "result_text": outcome.text if isinstance(outcome, Choices) else "",
         "problem": job.problem.value if job.problem else "",
         "problem_detail": job.problem_detail,
@@ -135,7 +144,8 @@ def _outcome(row: Row) -> Outcome | None:
         return None
     if row["result_text"]:
         return Choices(_str(row["result_text"]))
-    return Picture(_opt_str(row["result_url"]), _str(row["problem_detail"]) if _missing(row) else "")
+    missing = _str(row["problem_detail"]) if _missing(row) else ""
+    return Picture(_opt_str(row["result_url"]), missing, _opt_int(row["result_width"]), _opt_int(row["result_height"]))
 
 
 def _problem(row: Row) -> Problem | None:
@@ -221,3 +231,19 @@ class JobRecords:
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         await self._repo.move_chat(old_chat_id, new_chat_id)
+
+
+def question_from_row(row: Row) -> Question:
+    cells = frozenset(int(c) for c in _str(row["cells"]).split(",") if c)
+    return Question(
+        job_id=_int(row["job_id"]),
+        asks=Asks(_str(row["asks"])),
+        prefill=_str(row["prefill"]),
+        message_id=_opt_int(row["message_id"]),
+        cells=cells,
+        asked_at=_float(row["asked_at"]),
+    )
+
+
+def cells_column(cells: frozenset[int]) -> str:
+    return ",".join(str(c) for c in sorted(cells))

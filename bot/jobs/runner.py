@@ -8,17 +8,19 @@ for and loses nothing that was made.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.jobs.images import ImageDownloadError, ImageFetcher
+from bot.jobs import modals
+from bot.jobs.images import ImageDownloadError, ImageFetcher, picture_size
 from bot.jobs.kinds import Submission, kind_of, produces_of
-from bot.jobs.model import Choices, Job, JobKind, JobState, Origin, Outcome, Picture, Problem, Shown
+from bot.jobs.model import Choices, Job, JobKind, JobState, Origin, Outcome, Picture, Problem, Question, Shown
 from bot.jobs.port import ButtonView, ChatUnreachable, Display, DisplayUnavailable
-from bot.jobs.records import JobRecords
+from bot.jobs.records import JobRecords, question_from_row
 from bot.mj import (
     BannedPrompt,
     ButtonAction,
@@ -30,6 +32,8 @@ from bot.mj import (
     ProviderUnavailable,
     QueueFull,
     SubmitRefused,
+    SubmitResult,
+    SubmitStatus,
     Task,
     TaskStatus,
     button_label,
@@ -38,7 +42,7 @@ from bot.mj import (
     meaning,
     result_text,
 )
-from bot.store import ButtonRepository, Database, InputRepository, ResultRepository
+from bot.store import ButtonRepository, Database, InputRepository, QuestionRepository, ResultRepository
 
 log = logging.getLogger(__name__)
 
@@ -67,17 +71,21 @@ class JobRunner:
         *,
         job_timeout: float,
         edit_interval: float,
+        input_timeout: float = 15 * 60.0,
     ) -> None:
         self.client = client
         self.records = JobRecords(db)
         self.buttons = ButtonRepository(db)
         self.results = ResultRepository(db)
         self.inputs = InputRepository(db)
+        self.questions = QuestionRepository(db)
         self.images = images
         self.display = display
         self.job_timeout = job_timeout
+        self.input_timeout = input_timeout  # how long a question waits for its answer
         self.edit_interval = edit_interval
         self._progress: dict[int, _Progress] = {}
+        self._modal_prompt: dict[int, str] = {}  # what a code-21 answer pre-filled, until the person is asked
 
     # -- steps -------------------------------------------------------------------------------------
 
@@ -100,6 +108,8 @@ class JobRunner:
             shown = await posting  # a stop during the submit still records where the job is shown
         if isinstance(shown, Shown):
             job = job.status_shown(shown)
+        if job.state is JobState.AWAITING_INPUT:
+            job = await self._await_input(job, self._modal_prompt.pop(job.id, ""))
         await self._show(job)
 
     async def follow(self, job: Job, task: Task | None) -> None:
@@ -117,7 +127,7 @@ class JobRunner:
             return
         job = await self.records.save(job, new)
         if job.state is JobState.AWAITING_INPUT:
-            job = await self._answer_modal(job)
+            job = await self._await_input(job, task.final_prompt if task is not None else "")
         await self._show(job)
 
     async def deliver(self, job: Job) -> None:
@@ -152,14 +162,13 @@ class JobRunner:
 
     async def expire(self, job: Job) -> None:
         """A job that waited for the person's input too long: dismissed at the provider where it allows it."""
+        job = await self._fresh(job)
         if job.state is not JobState.AWAITING_INPUT:
             return
-        if job.task_id:
-            try:
-                await self.client.cancel(job.task_id)
-            except MJError as exc:  # many providers cannot cancel (§5.11); the modal then lapses there
-                log.info("job %d: could not cancel task %s upstream: %s", job.id, job.task_id, exc.message)
-        await self._show(await self.records.save(job, job.input_expired(now=time.time())))
+        await self._cancel_upstream(job)
+        job = await self.records.save(job, job.input_expired(now=time.time()))
+        await self._close_question(job, "expired")
+        await self._show(job)
 
     async def show_again(self, job: Job, origin: Origin) -> None:
         """A delivered result, posted once more in `origin`'s chat (a repeated press that cannot be redone)."""
@@ -176,8 +185,7 @@ class JobRunner:
     # -- submitting --------------------------------------------------------------------------------
 
     async def _submit(self, job: Job) -> Job:
-        parent = await self.records.load(job.request.parent_job_id) if job.request.parent_job_id else None
-        submission = Submission(self.client, job, parent, self.inputs.get)
+        submission = await self._submission(job)
         now = time.time()
         try:
             result = await kind_of(job).submit(submission)
@@ -185,26 +193,116 @@ class JobRunner:
             problem, detail = _problem_of(exc)
             level = logging.ERROR if problem is Problem.MISCONFIGURED else logging.WARNING
             log.log(level, "job %d: submit failed (%s): %s", job.id, type(exc).__name__, exc.message)
-            return await self.records.save(job, job.refused(problem, detail, now=now))
+            return await self._submitted(job, job.refused(problem, detail, now=now))
         except Exception:
             log.exception("job %d: unexpected error while submitting", job.id)
-            return await self.records.save(job, job.refused(Problem.MAYBE_SUBMITTED, now=now))
+            return await self._submitted(job, job.refused(Problem.MAYBE_SUBMITTED, now=now))
         accepted = job.accepted(result)
         log.info("job %d: accepted as task %s (%s)", job.id, result.task_id, accepted.state)
-        return await self.records.save(job, accepted)
+        if result.status is SubmitStatus.MODAL:
+            self._modal_prompt[job.id] = result.final_prompt
+        return await self._submitted(job, accepted)
 
-    async def _answer_modal(self, job: Job) -> Job:
-        """A modal the job itself knows the answer to (a describe pick) is answered at once (§7)."""
-        answer = kind_of(job).modal_answer(job)
-        if answer is None or job.task_id is None:
-            return job
+    async def _submitted(self, job: Job, new: Job) -> Job:
+        """Save the submit's outcome; the pictures it was asked with are not needed again, but a describe's (🔄)."""
+        saved = await self.records.save(job, new)
+        if job.kind is not JobKind.DESCRIBE:
+            await self.inputs.delete(job.id)
+        return saved
+
+    # -- modals: asking the person, and their answer ---------------------------------------------------
+
+    async def ask_first(self, job: Job) -> None:
+        """A press in the person's remix mode: ask for the prompt before anything is sent (§7)."""
+        shown = await self._post_status(job)
+        if isinstance(shown, Shown):
+            job = job.status_shown(shown)
+        await self._show(await self._await_input(job, ""))
+
+    async def answer(self, job: Job, prompt: str, mask: bytes | None = None) -> None:
+        """Send the person's answer: /submit/modal for the waiting task, or first the remix press itself."""
+        job = await self._fresh(job)
+        if job.state is not JobState.AWAITING_INPUT:
+            return  # answered, cancelled or lapsed meanwhile
+        job = await self.records.save(job, job.answered(prompt))
+        unchanged = False
         try:
-            result = await self.client.modal(job.task_id, prompt=answer, state=f"mjbot:{job.id}")
+            if job.task_id is None:
+                result = await kind_of(job).submit(await self._submission(job, remix=True))
+                unchanged = result.status is not SubmitStatus.MODAL
+                if not unchanged:
+                    result = await self._modal(result.task_id, prompt, mask, job)
+            else:
+                result = await self._modal(job.task_id, prompt, mask, job)
         except MJError as exc:
             problem, detail = _problem_of(exc)
-            log.warning("job %d: modal answer refused (%s): %s", job.id, type(exc).__name__, exc.message)
-            return await self.records.save(job, job.refused(problem, detail, now=time.time()))
-        return await self.records.save(job, job.accepted(result))
+            log.warning("job %d: the answer was refused (%s): %s", job.id, type(exc).__name__, exc.message)
+            job = await self.records.save(job, job.refused(problem, detail, now=time.time()))
+            await self._close_question(job, "refused")
+            await self._show(job)
+            return
+        job = await self.records.save(job, job.accepted(result))
+        await self._close_question(job, "unchanged" if unchanged else "sent")
+        await self._show(job)
+
+    async def abandon(self, job: Job) -> None:
+        """The person cancelled: the waiting task is dismissed upstream where the provider allows it."""
+        job = await self._fresh(job)
+        if job.state is not JobState.AWAITING_INPUT:
+            return
+        await self._cancel_upstream(job)
+        job = await self.records.save(job, job.cancelled(now=time.time()))
+        await self._close_question(job, "cancelled")
+        await self._show(job)
+
+    async def show_question(self, job: Job, question: Question) -> None:
+        parent = await self.records.load(job.request.parent_job_id) if job.request.parent_job_id else None
+        await self.display.show_question(job, question, parent)
+
+    async def _await_input(self, job: Job, provider_prompt: str) -> Job:
+        """A job waiting for input: answered at once when it knows the answer, else the person is asked."""
+        answer, task_id = kind_of(job).modal_answer(job), job.task_id
+        if answer is not None and task_id is not None:
+            job = await self.records.save(job, job.answered(answer))
+            try:
+                return await self.records.save(job, job.accepted(await self._modal(task_id, answer, None, job)))
+            except MJError as exc:
+                problem, detail = _problem_of(exc)
+                return await self.records.save(job, job.refused(problem, detail, now=time.time()))
+        if await self.questions.get(job.id) is None:
+            question = Question(job.id, modals.asks(job), modals.prefill(job, provider_prompt), asked_at=time.time())
+            await self.questions.put(job.id, question.asks.value, question.prefill)
+            parent = await self.records.load(job.request.parent_job_id) if job.request.parent_job_id else None
+            message_id = await self.display.ask(job, question, parent)
+            if message_id is not None:
+                await self.questions.update(job.id, message_id=message_id)
+        return job
+
+    async def _modal(self, task_id: str, prompt: str, mask: bytes | None, job: Job) -> SubmitResult:
+        mask_url = f"data:image/png;base64,{base64.b64encode(mask).decode()}" if mask else None
+        return await self.client.modal(task_id, prompt=prompt, mask_base64=mask_url, state=f"mjbot:{job.id}")
+
+    async def _close_question(self, job: Job, how: str) -> None:
+        row = await self.questions.get(job.id)
+        if row is None:
+            return
+        await self.questions.delete(job.id)
+        await self.display.close_question(job, question_from_row(row), how)
+
+    async def _cancel_upstream(self, job: Job) -> None:
+        if job.task_id:
+            try:
+                await self.client.cancel(job.task_id)
+            except MJError as exc:  # many providers cannot cancel (§5.11); the modal then lapses there
+                log.info("job %d: could not cancel task %s upstream: %s", job.id, job.task_id, exc.message)
+
+    async def _fresh(self, job: Job) -> Job:
+        """The job as stored now: work queued behind other work must not act on an old copy."""
+        return await self.records.load(job.id) or job
+
+    async def _submission(self, job: Job, *, remix: bool = False) -> Submission:
+        parent = await self.records.load(job.request.parent_job_id) if job.request.parent_job_id else None
+        return Submission(self.client, job, parent, self.inputs.get, self.records.load, remix=remix)
 
     async def _succeed(self, job: Job, task: Task) -> Job:
         await self.buttons.replace_for_job(job.id, _buttons_of(job, task))
@@ -216,11 +314,13 @@ class JobRunner:
         try:
             if not task.image_url:
                 raise ImageDownloadError("the provider reported no image URL")
-            await self.results.put(job.id, await self.images.fetch(task.image_url))
+            image = await self.images.fetch(task.image_url)
         except ImageDownloadError as exc:
             log.warning("job %d: result download failed: %s", job.id, exc)
             return Picture(task.image_url, missing=str(exc) or "download failed")
-        return Picture(task.image_url)
+        await self.results.put(job.id, image)
+        width, height = await asyncio.to_thread(picture_size, image)
+        return Picture(task.image_url, width=width, height=height)
 
     # -- showing -----------------------------------------------------------------------------------
 

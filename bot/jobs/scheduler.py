@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Coroutine
 from typing import Any
 
@@ -37,6 +38,7 @@ class Scheduler:
         self.stop_grace = STOP_GRACE_SECONDS
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._inbox: dict[int, Task | None] = {}  # None: looked for, not found (the timeout still applies)
+        self._next: dict[int, deque[_Work]] = {}  # work for a busy job: done by its worker, in order
         self._detached: set[asyncio.Task[object]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -69,6 +71,10 @@ class Scheduler:
                 await asyncio.wait(pending, timeout=self.stop_grace)
         self._workers.clear()
         self._inbox.clear()
+        for queued in self._next.values():
+            for work in queued:
+                work.close()
+        self._next.clear()
 
     # -- entry points ------------------------------------------------------------------------------
 
@@ -82,6 +88,17 @@ class Scheduler:
         if job is None or job.state.is_final:
             return False
         self._offer(job.id, task)
+        return True
+
+    def work_on(self, job_id: int, work: _Work) -> bool:
+        """Have the job's worker do `work` (after what it is doing); False only when stopping."""
+        if self._stopping:
+            work.close()
+            return False
+        if self.is_busy(job_id):
+            self._next.setdefault(job_id, deque()).append(work)
+        else:
+            self._run(job_id, work)
         return True
 
     def detach(self, work: Coroutine[Any, Any, object]) -> None:
@@ -117,7 +134,7 @@ class Scheduler:
         for job in jobs:
             if job.awaits_delivery and self._delivery_due(job, now):
                 self._run(job.id, self.runner.deliver(job))
-            elif job.state is JobState.AWAITING_INPUT and now - job.created_at > self.runner.job_timeout:
+            elif job.state is JobState.AWAITING_INPUT and now - job.updated_at > self.runner.input_timeout:
                 self._run(job.id, self.runner.expire(job))
             elif job.state is JobState.SUBMITTING and now - job.created_at > STALE_SUBMIT_SECONDS:
                 self._run(job.id, self.runner.recover(job))
@@ -157,11 +174,16 @@ class Scheduler:
     async def _work(self, job_id: int, first: _Work | None) -> None:
         if first is not None:
             await first
-        while job_id in self._inbox:
+        while job_id in self._inbox or self._next.get(job_id):
+            queued = self._next.get(job_id)
+            if queued:
+                await queued.popleft()
+                continue
             task = self._inbox.pop(job_id)
             job = await self.runner.records.load(job_id)
             if job is not None:
                 await self.runner.follow(job, task)
+        self._next.pop(job_id, None)
 
     def _detached_done(self, task: asyncio.Task[object]) -> None:
         self._detached.discard(task)
@@ -173,5 +195,5 @@ class Scheduler:
             del self._workers[job_id]
         if not worker.cancelled() and worker.exception() is not None:
             log.error("job %d: work failed", job_id, exc_info=worker.exception())
-        if job_id in self._inbox and not worker.cancelled():
-            self._run(job_id, None)  # news arrived as the worker was finishing
+        if (job_id in self._inbox or self._next.get(job_id)) and not worker.cancelled():
+            self._run(job_id, None)  # news or work arrived as the worker was finishing

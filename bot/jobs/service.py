@@ -9,18 +9,45 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot.jobs import modals
 from bot.jobs.inputs import prepare
-from bot.jobs.model import Choices, Dimensions, Job, JobKind, JobState, Origin, PressedButton, Request
-from bot.jobs.records import JobRecords
+from bot.jobs.modals import NO_REGION, BadAnswer
+from bot.jobs.model import (
+    Asks,
+    Choices,
+    Dimensions,
+    Job,
+    JobKind,
+    JobState,
+    Origin,
+    Picture,
+    PressedButton,
+    Question,
+    Request,
+)
+from bot.jobs.records import JobRecords, cells_column, question_from_row
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Scheduler
-from bot.mj import ButtonAction, ButtonMeaning, button_label, meaning, numbered_prompts
-from bot.store import ButtonRepository, StoredButton
+from bot.mj import (
+    ButtonAction,
+    ButtonMeaning,
+    NeedsInput,
+    button_label,
+    meaning,
+    numbered_prompts,
+)
+from bot.store import ButtonRepository, Database, PeopleRepository, QuestionRepository, StoredButton
 
-IMAGE_PROMPTS = (1, 5)  # a Telegram album can hold 10; Midjourney gains little from more than five
-BLEND_PICTURES = (2, 5)  # what /blend takes (docs/provider-api.md §5.4)
+# How many pictures each kind takes. A Telegram album holds 10; image prompts gain little beyond five, and
+# /blend takes 2–5 (docs/provider-api.md §5.4).
+_PICTURES = {JobKind.IMAGINE: (1, 5), JobKind.DESCRIBE: (1, 1), JobKind.BLEND: (2, 5), JobKind.SWAP: (2, 2)}
+
+
+def picture_bounds(kind: JobKind) -> tuple[int, int]:
+    """The least and most pictures a kind takes."""
+    return _PICTURES[kind]
 
 
 class UnknownButton(Exception):
@@ -33,6 +60,27 @@ class AlreadyRunning(Exception):
 
 class UnknownJob(Exception):
     """No finished job of this chat is shown in that message."""
+
+
+class NoSeed(Exception):
+    """The provider could not tell a seed: it has no such feature (`not_offered`), or it said why not."""
+
+    def __init__(self, reason: str, *, not_offered: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.not_offered = not_offered
+
+
+class NotYours(Exception):
+    """Someone pressed or answered what another person asked for."""
+
+
+class NoQuestion(Exception):
+    """Nothing is being asked there any more (answered, cancelled, lapsed)."""
+
+
+class Busy(Exception):
+    """The job is being worked on this very moment; try again in a second."""
 
 
 class WrongCount(Exception):
@@ -53,18 +101,21 @@ class Pressed:
 
 
 class JobService:
-    def __init__(self, runner: JobRunner, scheduler: Scheduler) -> None:
+    def __init__(self, runner: JobRunner, scheduler: Scheduler, db: Database) -> None:
         self._runner = runner
         self._records: JobRecords = runner.records
         self._buttons: ButtonRepository = runner.buttons
+        self._questions: QuestionRepository = runner.questions
+        self._people = PeopleRepository(db)
         self._scheduler = scheduler
+        self._preparing = asyncio.Semaphore(2)
 
     # -- from a prompt or pictures -----------------------------------------------------------------
 
     async def imagine(self, origin: Origin, prompt: str, pictures: Sequence[bytes] = ()) -> Job:
         """A prompt, with pictures as image prompts (or, for a bare --sref/--cref/--oref, references)."""
         if pictures:
-            _count(JobKind.IMAGINE, pictures, IMAGE_PROMPTS)
+            _count(JobKind.IMAGINE, pictures)
         return await self._start(origin, Request(JobKind.IMAGINE, prompt), pictures)
 
     async def describe(self, origin: Origin, picture: bytes) -> Job:
@@ -74,7 +125,7 @@ class JobService:
         return await self._start(origin, Request(JobKind.SHORTEN, prompt), [])
 
     async def blend(self, origin: Origin, pictures: Sequence[bytes], dimensions: Dimensions) -> Job:
-        _count(JobKind.BLEND, pictures, BLEND_PICTURES)
+        _count(JobKind.BLEND, pictures)
         return await self._start(origin, Request(JobKind.BLEND, "", dimensions=dimensions), pictures)
 
     async def swap(self, origin: Origin, face: bytes, target: bytes) -> Job:
@@ -96,8 +147,10 @@ class JobService:
         return await self._runner.client.image_seed(job.task_id)
 
     async def _start(self, origin: Origin, request: Request, pictures: Sequence[bytes]) -> Job:
-        # Decoding and re-encoding pictures is too slow for the event loop; bad ones raise InputProblem.
-        prepared = [await asyncio.to_thread(prepare, data) for data in pictures]
+        # Decoding and re-encoding pictures is too slow for the event loop, and a few at a time is
+        # enough memory; bad ones raise InputProblem.
+        async with self._preparing:
+            prepared = [await asyncio.to_thread(prepare, data) for data in pictures]
         job = await self._records.insert(_new(origin, request))
         if prepared:
             await self._runner.inputs.put(job.id, [(picture.data, picture.mime) for picture in prepared])
@@ -126,15 +179,133 @@ class JobService:
         if sense.action is ButtonAction.DESCRIBE_ALL:
             # Four picks, so each prompt gets its job and its status message, on any provider.
             picks = [b for b in await self._buttons.for_job(parent.id) if _is_pick(b)]
-            jobs = await self._records.insert_presses([_new(origin, _request(parent, b)) for b in picks])
+            requests = [replace(_request(parent, b), unattended=True) for b in picks]
+            jobs = await self._records.insert_presses([_new(origin, request) for request in requests])
         else:
-            job = await self._records.insert_press(_new(origin, _request(parent, button)))
+            # In remix mode the person is asked for the prompt before the press is sent (§7).
+            remix = sense.needs_input is NeedsInput.IN_REMIX and await self._people.remix(origin.user_id)
+            state = JobState.AWAITING_INPUT if remix else JobState.SUBMITTING
+            job = await self._records.insert_press(_new(origin, _request(parent, button), state))
             jobs = [job] if job is not None else []
         if not jobs:
             raise AlreadyRunning(key)
         for job in jobs:
-            self._scheduler.begin(job)
+            if job.state is JobState.AWAITING_INPUT:
+                self._scheduler.work_on(job.id, self._runner.ask_first(job))
+            else:
+                self._scheduler.begin(job)
         return Pressed(jobs, sense)
+
+    # -- answering what a job asks -------------------------------------------------------------------
+
+    async def answer(self, origin: Origin, text: str, *, reply_to: int | None = None) -> Job | None:
+        """Take a person's message as the answer to their open question; None when it answers nothing.
+
+        A reply to a question answers it; otherwise the person's newest question in this chat and topic
+        does. Someone else's question, or a reply to it, is left alone (NotYours).
+        """
+        question = await self._question(origin, reply_to)
+        if question is None:
+            return None
+        job = await self._waiting(origin, question.job_id)
+        if question.asks is Asks.REGION:
+            raise BadAnswer(NO_REGION)  # the squares come first, by the buttons
+        prompt = modals.checked(job, text)
+        return await self._send(job, prompt, await self._region_mask(job, question))
+
+    async def send_as_is(self, origin: Origin, job_id: int) -> Job:
+        """✅ under a question: the pre-filled prompt, unchanged."""
+        job = await self._waiting(origin, job_id)
+        question = await self._open(job_id)
+        return await self._send(job, modals.checked(job, question.prefill), await self._region_mask(job, question))
+
+    async def cancel(self, origin: Origin, job_id: int | None = None) -> Job:
+        """✖ under a question, or /cancel for the person's newest one here."""
+        if job_id is None:
+            question = await self._question(origin, None)
+            if question is None:
+                raise NoQuestion(origin.chat_id)
+            job_id = question.job_id
+        job = await self._waiting(origin, job_id)
+        if not self._scheduler.work_on(job.id, self._runner.abandon(job)):
+            raise Busy(job.id)
+        return job
+
+    async def toggle_cell(self, origin: Origin, job_id: int, cell: int) -> None:
+        """A square of Vary (Region)'s grid chosen or dropped."""
+        job = await self._waiting(origin, job_id)
+        question = await self._open(job_id)
+        if question.asks is not Asks.REGION or not 1 <= cell <= modals.REGION_GRID**2:
+            raise NoQuestion(job_id)
+        cells = question.cells ^ {cell}
+        await self._questions.update(job_id, cells=cells_column(cells))
+        await self._runner.show_question(job, replace(question, cells=cells))
+
+    async def region_chosen(self, origin: Origin, job_id: int) -> None:
+        """✅ under the grid: the region is set, now the prompt is asked."""
+        job = await self._waiting(origin, job_id)
+        question = await self._open(job_id)
+        if not question.cells:
+            raise BadAnswer(NO_REGION)
+        await self._questions.update(job_id, asks=Asks.PROMPT.value)
+        await self._runner.show_question(job, replace(question, asks=Asks.PROMPT))
+
+    async def region_painted(self, user_id: int, job_id: int, painted: bytes, prompt: str) -> Job:
+        """The Mini App's answer: a painted mask and a prompt, from the person who pressed."""
+        job = await self._records.load(job_id)
+        if job is None or job.origin.user_id != user_id:
+            raise NotYours(job_id)
+        job = await self._waiting(job.origin, job_id)
+        width, height = await self._picture_size(job)
+        mask = await asyncio.to_thread(modals.painted_mask, painted, width, height)
+        return await self._send(job, modals.checked(job, prompt), mask)
+
+    async def toggle_remix(self, user_id: int) -> bool:
+        """The person's remix mode: when on, variations, rerolls and pans ask for the prompt first."""
+        on = not await self._people.remix(user_id)
+        await self._people.set_remix(user_id, on)
+        return on
+
+    async def _send(self, job: Job, prompt: str, mask: bytes | None) -> Job:
+        if not self._scheduler.work_on(job.id, self._runner.answer(job, prompt, mask)):
+            raise Busy(job.id)
+        return job
+
+    async def _question(self, origin: Origin, reply_to: int | None) -> Question | None:
+        row = None
+        if reply_to is not None:
+            row = await self._questions.by_message(reply_to, origin.chat_id)
+        if row is None:
+            row = await self._questions.newest_for(origin.chat_id, origin.user_id, origin.thread_id)
+        return question_from_row(row) if row is not None else None
+
+    async def _open(self, job_id: int) -> Question:
+        row = await self._questions.get(job_id)
+        if row is None:
+            raise NoQuestion(job_id)
+        return question_from_row(row)
+
+    async def _waiting(self, origin: Origin, job_id: int) -> Job:
+        job = await self._records.load(job_id)
+        if job is None or job.origin.chat_id != origin.chat_id or job.state is not JobState.AWAITING_INPUT:
+            raise NoQuestion(job_id)
+        if job.origin.user_id != origin.user_id:
+            raise NotYours(job_id)
+        return job
+
+    async def _region_mask(self, job: Job, question: Question) -> bytes | None:
+        if not question.cells:
+            return None
+        width, height = await self._picture_size(job)
+        return await asyncio.to_thread(modals.cells_mask, width, height, question.cells)
+
+    async def _picture_size(self, job: Job) -> tuple[int, int]:
+        """The size of the picture a region is chosen on (the mask must match it, §7)."""
+        parent = await self._records.load(job.request.parent_job_id) if job.request.parent_job_id else None
+        picture = parent.outcome if parent is not None and isinstance(parent.outcome, Picture) else None
+        if picture is None or not picture.width or not picture.height:
+            return modals.FALLBACK_SIZE
+        return picture.width, picture.height
 
     async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: its jobs, and so their buttons, move with it."""
@@ -158,12 +329,12 @@ def _is_pick(button: StoredButton) -> bool:
     return meaning(button.custom_id).action is ButtonAction.DESCRIBE_PICK
 
 
-def _count(kind: JobKind, pictures: Sequence[object], bounds: tuple[int, int]) -> None:
-    least, most = bounds
+def _count(kind: JobKind, pictures: Sequence[object]) -> None:
+    least, most = picture_bounds(kind)
     if not least <= len(pictures) <= most:
         raise WrongCount(kind, len(pictures), least, most)
 
 
-def _new(origin: Origin, request: Request) -> Job:
+def _new(origin: Origin, request: Request, state: JobState = JobState.SUBMITTING) -> Job:
     now = time.time()
-    return Job(id=0, origin=origin, request=request, state=JobState.SUBMITTING, created_at=now, updated_at=now)
+    return Job(id=0, origin=origin, request=request, state=state, created_at=now, updated_at=now)

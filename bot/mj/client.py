@@ -391,7 +391,13 @@ class MJClient:
         return await self._submit("/mj/submit/imagine", body)
 
     async def press(
-        self, task_id: str, custom_id: str, *, state: str | None = None, notify_hook: str | None = None
+        self,
+        task_id: str,
+        custom_id: str,
+        *,
+        state: str | None = None,
+        notify_hook: str | None = None,
+        enable_remix: bool = False,
     ) -> SubmitResult:
         """Press one of a task's buttons, through whichever route this provider has (§5.2, §5.9).
 
@@ -401,7 +407,9 @@ class MJClient:
         change = meaning(custom_id).legacy_change
         if self._press_route is _PressRoute.ACTION:
             try:
-                return await self.action(task_id, custom_id, state=state, notify_hook=notify_hook)
+                return await self.action(
+                    task_id, custom_id, state=state, notify_hook=notify_hook, enable_remix=enable_remix
+                )
             except EndpointNotFound:
                 if change is None:
                     raise UnsupportedButton(f"{self._root_path}/mj/submit/action is not offered") from None
@@ -426,8 +434,16 @@ class MJClient:
         *,
         state: str | None = None,
         notify_hook: str | None = None,
+        enable_remix: bool = False,
     ) -> SubmitResult:
-        body = _compact(taskId=task_id, customId=custom_id, state=state, notifyHook=notify_hook)
+        """`enable_remix` asks for the modal even where the account submits remix on its own (TA, §5.2)."""
+        body = _compact(
+            taskId=task_id,
+            customId=custom_id,
+            state=state,
+            notifyHook=notify_hook,
+            enableRemix=True if enable_remix else None,
+        )
         return await self._submit("/mj/submit/action", body)
 
     async def change(

@@ -15,11 +15,13 @@ _WHITESPACE = re.compile(r"[ \t]+")
 
 
 def result_text(task: Task) -> str:
-    """The describe or shorten text of a finished task, wherever this provider put it."""
-    for candidate in (task.properties.get("finalPrompt"), task.prompt_en, task.prompt, task.description):
-        if isinstance(candidate, str) and _KEYCAP.search(candidate):
-            return candidate.replace("\r\n", "\n").strip()
-    return ""
+    """The describe or shorten text of a finished task, wherever this provider put it.
+
+    The field with the numbered prompts wins; otherwise finalPrompt as it is (split by lines later).
+    """
+    candidates = [task.properties.get("finalPrompt"), task.prompt_en, task.prompt, task.description]
+    texts = [c.replace("\r\n", "\n").strip() for c in candidates if isinstance(c, str) and c.strip()]
+    return next((t for t in texts if _KEYCAP.search(t)), texts[0] if texts else "")
 
 
 def numbered_prompts(text: str) -> list[str]:

@@ -4,6 +4,8 @@ from bot.store.buttons import ButtonRepository, StoredButton
 from bot.store.db import Database
 from bot.store.inputs import InputRepository
 from bot.store.jobs import JobRepository, Row, SqlValue
+from bot.store.people import PeopleRepository
+from bot.store.questions import QuestionRepository
 from bot.store.results import ResultRepository
 
 __all__ = [
@@ -11,6 +13,8 @@ __all__ = [
     "Database",
     "InputRepository",
     "JobRepository",
+    "PeopleRepository",
+    "QuestionRepository",
     "ResultRepository",
     "Row",
     "SqlValue",

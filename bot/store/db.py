@@ -98,6 +98,26 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE jobs ADD COLUMN dimensions TEXT NOT NULL DEFAULT '';
     """,
+    # Modals asked in chat: the open questions, the pictures' sizes for masks, the people's remix switch.
+    """
+    CREATE TABLE questions (
+        job_id INTEGER PRIMARY KEY REFERENCES jobs(id),
+        asks TEXT NOT NULL,
+        prefill TEXT NOT NULL DEFAULT '',
+        message_id INTEGER,
+        cells TEXT NOT NULL DEFAULT '',
+        asked_at REAL NOT NULL
+    );
+    CREATE TABLE people (
+        user_id INTEGER PRIMARY KEY,
+        remix INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE jobs ADD COLUMN unattended INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN input_given INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN result_width INTEGER;
+    ALTER TABLE jobs ADD COLUMN result_height INTEGER;
+    CREATE INDEX jobs_awaiting ON jobs(chat_id, user_id, state);
+    """,
 )
 
 

@@ -23,3 +23,6 @@ class InputRepository:
     async def get(self, job_id: int) -> list[tuple[bytes, str]]:
         rows = await self._db.fetch_all("SELECT image, mime FROM inputs WHERE job_id = ? ORDER BY position", (job_id,))
         return [(bytes(row["image"]), str(row["mime"])) for row in rows]
+
+    async def delete(self, job_id: int) -> None:
+        await self._db.execute("DELETE FROM inputs WHERE job_id = ?", (job_id,))

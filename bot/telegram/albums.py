@@ -15,6 +15,7 @@ from telegram import Message
 log = logging.getLogger(__name__)
 
 QUIET_SECONDS = 1.2  # clients send an album's parts within a fraction of a second of each other
+REMEMBER_SECONDS = 60.0  # how long a handled album is remembered, so a late part is not a new request
 
 AlbumHandler = Callable[[list[Message]], Awaitable[None]]
 
@@ -26,18 +27,30 @@ class Albums:
         self._parts: dict[tuple[int, str], list[Message]] = {}
         self._timers: dict[tuple[int, str], asyncio.TimerHandle] = {}
         self._running: set[asyncio.Task[None]] = set()
+        self._handled: dict[tuple[int, str], float] = {}
 
-    def add(self, message: Message) -> None:
+    def add(self, message: Message) -> bool:
+        """Collect a part; False for a part of an album that was already handed over (it came too late)."""
         assert message.media_group_id is not None
         key = (message.chat.id, message.media_group_id)
+        now = asyncio.get_running_loop().time()
+        self._handled = {k: t for k, t in self._handled.items() if now - t < REMEMBER_SECONDS}
+        if key in self._handled:
+            return False
         self._parts.setdefault(key, []).append(message)
         timer = self._timers.pop(key, None)
         if timer is not None:
             timer.cancel()
         self._timers[key] = asyncio.get_running_loop().call_later(self._quiet, self._complete, key)
+        return True
+
+    def arriving(self, chat_id: int) -> bool:
+        """Whether an album is still coming in in this chat."""
+        return any(chat == chat_id for chat, _ in self._parts)
 
     def _complete(self, key: tuple[int, str]) -> None:
         self._timers.pop(key, None)
+        self._handled[key] = asyncio.get_running_loop().time()
         parts = sorted(self._parts.pop(key, []), key=lambda m: m.message_id)
         task = asyncio.create_task(self._hand_over(parts), name=f"album-{key[1]}")
         self._running.add(task)
@@ -56,4 +69,6 @@ class Albums:
         self._timers.clear()
         self._parts.clear()
         if self._running:
-            await asyncio.wait(self._running, timeout=10)
+            _, late = await asyncio.wait(self._running, timeout=10)
+            for task in late:
+                task.cancel()

@@ -18,11 +18,31 @@ from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyParame
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from bot.jobs import ButtonView, ChatUnreachable, DisplayUnavailable, Job, JobState, Origin, Shown, produces_of
+from bot.jobs import (
+    Asks,
+    ButtonView,
+    ChatUnreachable,
+    DisplayUnavailable,
+    Job,
+    JobState,
+    Origin,
+    Question,
+    Shown,
+    produces_of,
+)
 from bot.mj import Produces
 from bot.telegram.photos import NotAnImage, Photo, aspect_ratio, fit_photo, image_size, placeholder
+from bot.telegram.regions import grid_overlay
 from bot.telegram.texts import text
-from bot.telegram.views import CAPTION_LIMIT, TEXT_LIMIT, caption, keyboard, plain
+from bot.telegram.views import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    caption,
+    keyboard,
+    plain,
+    question_keyboard,
+    question_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +74,7 @@ class TelegramDisplay:
         self._placeholder_ids: dict[tuple[int, int], str] = {}
         self._shown: dict[tuple[int, int], str] = {}  # (chat, message) → fingerprint of what it shows
         self._unreachable: set[int] = set()  # chats that refused us (blocked, kicked): no progress edits
+        self._pictures: dict[int, bytes] = {}  # job → the picture its region is being chosen on
 
     # -- the status message ------------------------------------------------------------------------
 
@@ -164,6 +185,94 @@ class TelegramDisplay:
             log.warning("job %d: could not show the result again: %s", job.id, exc)
             return None
         return Shown(message.message_id, photo_file_id=job.shown.photo_file_id)
+
+    # -- questions (modals asked in chat) ------------------------------------------------------------
+
+    async def ask(self, job: Job, question: Question, parent: Job | None) -> int | None:
+        """The question, answering the job's status message in its chat and topic."""
+        reply = _reply_to(job.shown.message_id or job.origin.request_message_id)
+        try:
+            if question.asks is Asks.REGION and (picture := await self._picture_of(job, parent)) is not None:
+                message = await self.bot.send_photo(
+                    job.origin.chat_id,
+                    await asyncio.to_thread(grid_overlay, picture, question.cells),
+                    caption=question_text(job, question),
+                    reply_markup=question_keyboard(job, question),
+                    reply_parameters=reply,
+                    message_thread_id=job.origin.thread_id,
+                )
+            else:
+                message = await self.bot.send_message(
+                    job.origin.chat_id,
+                    question_text(job, question, limit=TEXT_LIMIT),
+                    reply_markup=question_keyboard(job, question),
+                    reply_parameters=reply,
+                    message_thread_id=job.origin.thread_id,
+                )
+        except TelegramError as exc:
+            log.warning("job %d: could not ask for its input: %s", job.id, exc)
+            return None
+        return message.message_id
+
+    async def show_question(self, job: Job, question: Question, parent: Job | None) -> None:
+        if question.message_id is None:
+            return
+        chat_id, markup = job.origin.chat_id, question_keyboard(job, question)
+        try:
+            if question.asks is Asks.REGION and (picture := await self._picture_of(job, parent)) is not None:
+                overlay = await asyncio.to_thread(grid_overlay, picture, question.cells)
+                await self.bot.edit_message_media(
+                    InputMediaPhoto(overlay, caption=question_text(job, question)),
+                    chat_id=chat_id,
+                    message_id=question.message_id,
+                    reply_markup=markup,
+                )
+            else:
+                await self._edit_question(job, question, question_text(job, question), markup)
+        except TelegramError as exc:
+            log.info("job %d: question not updated: %s", job.id, exc)
+
+    async def close_question(self, job: Job, question: Question, how: str) -> None:
+        self._pictures.pop(job.id, None)
+        if question.message_id is None:
+            return
+        try:
+            await self._edit_question(job, question, text(job.origin.language, f"question_{how}"), None)
+        except TelegramError as exc:
+            log.info("job %d: question not closed: %s", job.id, exc)
+
+    async def _edit_question(
+        self, job: Job, question: Question, text_html: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        """A region question is a photo (its caption changes), a prompt question is text."""
+        assert question.message_id is not None
+        chat_id = job.origin.chat_id
+        try:
+            await self.bot.edit_message_text(
+                text_html, chat_id=chat_id, message_id=question.message_id, reply_markup=markup
+            )
+        except BadRequest as exc:
+            if "there is no text in the message" not in exc.message.lower():
+                raise
+            await self.bot.edit_message_caption(
+                chat_id=chat_id, message_id=question.message_id, caption=text_html, reply_markup=markup
+            )
+
+    async def _picture_of(self, job: Job, parent: Job | None) -> bytes | None:
+        """The picture a region is chosen on: the parent's delivered photo, fetched once from Telegram."""
+        if job.id in self._pictures:
+            return self._pictures[job.id]
+        file_id = parent.shown.photo_file_id or parent.shown.document_file_id if parent is not None else None
+        if not file_id:
+            return None
+        try:
+            file = await self.bot.get_file(file_id)
+            picture = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("job %d: the picture to choose a region on is not available: %s", job.id, exc)
+            return None
+        self._pictures[job.id] = picture
+        return picture
 
     async def _show_picture(self, job: Job, image: bytes, markup: InlineKeyboardMarkup | None) -> Shown:
         text_html = _caption(job)

@@ -20,14 +20,23 @@ class PictureRef:
     size: int | None
 
 
-def picture_in(message: Message | None) -> PictureRef | None:
-    """The picture a message carries: its largest photo size, or its document (the domain checks it is one)."""
+def picture_in(message: Message | None, *, images_only: bool = False) -> PictureRef | None:
+    """The picture a message carries: its largest photo size, or its document (the domain checks it is one).
+
+    Telegram turns a GIF into an MP4 animation; its still thumbnail stands in for it. `images_only`
+    skips documents that say they are something else (a PDF replied to).
+    """
     if message is None:
         return None
     if message.photo:
         largest = message.photo[-1]
         return PictureRef(largest.file_id, largest.file_size)
+    if message.animation:
+        thumbnail = message.animation.thumbnail
+        return PictureRef(thumbnail.file_id, thumbnail.file_size) if thumbnail else None
     if message.document:
+        if images_only and not (message.document.mime_type or "").startswith("image/"):
+            return None
         return PictureRef(message.document.file_id, message.document.file_size)
     return None
 

@@ -72,9 +72,7 @@ EN: dict[str, str] = {
     "error_timed_out": (
         "⌛ <b>Midjourney didn't finish this job within {minutes} minutes</b>, so I stopped waiting. Please try again."
     ),
-    "status_needs_input": (
-        "✍️ <b>This action needs extra input</b> (a prompt or a selected area), which this bot can't ask for yet."
-    ),
+    "status_needs_input": "✍️ <b>Waiting for your answer</b> to the question below.",
     "error_download_failed": (
         "⚠️ <b>The image is ready, but I couldn't download it</b> from the provider.\n"
         '<a href="{url}">Open it here</a> (the link expires after a while).'
@@ -168,10 +166,7 @@ RU: dict[str, str] = {
         "⌛ <b>Midjourney не завершил эту задачу за {minutes} мин</b>, поэтому ожидание прекращено. "
         "Пожалуйста, попробуйте ещё раз."
     ),
-    "status_needs_input": (
-        "✍️ <b>Для этого действия нужны дополнительные данные</b> (промпт или выделенная область), "
-        "а этот бот пока не умеет их запрашивать."
-    ),
+    "status_needs_input": "✍️ <b>Жду вашего ответа</b> на вопрос ниже.",
     "error_download_failed": (
         "⚠️ <b>Изображение готово, но мне не удалось его скачать</b> у провайдера.\n"
         '<a href="{url}">Откройте его по ссылке</a> (через некоторое время она перестанет работать).'
@@ -244,7 +239,7 @@ ZH: dict[str, str] = {
     "error_cancelled": "✖️ <b>此任务已取消。</b>",
     "error_no_input": "✖️ <b>此操作一直没有收到所需的输入，已取消。</b>",
     "error_timed_out": "⌛ <b>Midjourney 未在 {minutes} 分钟内完成此任务</b>，已停止等待。请重试。",
-    "status_needs_input": "✍️ <b>此操作需要额外输入</b>（提示词或选区），本机器人暂时无法询问。",
+    "status_needs_input": "✍️ <b>等待您回答</b>下方的问题。",
     "error_download_failed": (
         '⚠️ <b>图片已生成，但无法从服务商下载。</b>\n<a href="{url}">点此查看</a>（链接会在一段时间后失效）。'
     ),
@@ -471,6 +466,160 @@ ZH.update(
         "seed_usage": "🌱 请回复我的某个结果发送 <code>/seed</code>。",
         "seed_unknown": "🌱 这不是我在此聊天中完成的结果。",
         "seed_failed": "🌱 服务商无法提供种子：{reason}",
+    }
+)
+
+EN.update(
+    {
+        "ask_zoom": (
+            "🔍 <b>Custom Zoom</b> · reply to this message with the prompt to zoom out with. It takes "
+            "<code>--zoom</code> above 1 and at most 2 (2 doubles the canvas); without one I use 2. The current prompt:"
+        ),
+        "ask_remix": "🎛 <b>Remix</b> · {title} · reply to this message with the prompt to use. The current one:",
+        "ask_pick": "✍️ <b>Imagine this</b> · send it as it is, or reply to this message with your changes:",
+        "ask_region": (
+            "🖌 <b>Vary (Region)</b> · choose the squares to repaint, then press <b>Done</b>. "
+            "Then I'll ask what to draw there."
+        ),
+        "ask_region_prompt": (
+            "🖌 <b>Vary (Region)</b> · {count} squares chosen. Reply to this message with the prompt for the new "
+            "area, or send the current one as it is:"
+        ),
+        "send_as_is": "✅ Send as is",
+        "region_done": "✅ Done",
+        "question_sent": "✅ <b>Sent.</b> The job's message shows how it goes.",
+        "question_unchanged": (
+            "✅ <b>Sent as it was</b>: this provider runs it without asking, so your changes could not be used."
+        ),
+        "question_refused": "⚠️ <b>Midjourney did not take that.</b> The job's message says why.",
+        "question_cancelled": "✖ <b>Cancelled.</b>",
+        "question_expired": "⌛ <b>No answer came in time</b>, so this was cancelled.",
+        "answer_empty": "✍️ Please send the prompt as text.",
+        "answer_zoom_range": (
+            "🔍 Custom Zoom takes <code>--zoom</code> above 1 and at most 2; you wrote {value}. Nothing was sent."
+        ),
+        "answer_no_region": "🖌 Please choose at least one square with the buttons first.",
+        "answer_closed": "This question is closed.",
+        "answer_busy": "⏳ One moment, I'm on it.",
+        "cancel_nothing": "✖ There is nothing waiting for your answer here.",
+        "remix_on": (
+            "🎛 <b>Remix is on.</b> Variations, 🔄 and pans will ask you for the prompt first. "
+            "Send <code>/remix</code> again to turn it off."
+        ),
+        "remix_off": "🎛 <b>Remix is off.</b> Variations, 🔄 and pans run at once.",
+        "album_late": (
+            "🖼 This picture came after the rest of its album had been handled, so I left it out. "
+            "Send it on its own, or send the album again."
+        ),
+        "caption_unknown": (
+            "🖼 With pictures I can <code>/describe</code>, <code>/blend</code>, <code>/swap</code> or "
+            "<code>/imagine</code> a prompt with them."
+        ),
+        "blend_shape": (
+            "🔀 A blend is <code>portrait</code>, <code>square</code> or <code>landscape</code>, for example "
+            "<code>/blend landscape</code>."
+        ),
+        "session_expired": "⌛ That /blend or /swap waited too long and has closed. Please start it again.",
+        "session_still_arriving": "Your pictures are still arriving; press again in a moment.",
+    }
+)
+
+RU.update(
+    {
+        "ask_zoom": (
+            "🔍 <b>Custom Zoom</b> · ответьте на это сообщение промптом для отдаления. Нужен "
+            "<code>--zoom</code> больше 1 и не больше 2 (2 удваивает холст); без него я возьму 2. Текущий промпт:"
+        ),
+        "ask_remix": "🎛 <b>Ремикс</b> · {title} · ответьте на это сообщение промптом. Текущий:",
+        "ask_pick": "✍️ <b>Нарисовать это</b> · отправьте как есть или ответьте на это сообщение с правками:",
+        "ask_region": (
+            "🖌 <b>Vary (Region)</b> · выберите клетки, которые перерисовать, и нажмите <b>Готово</b>. "
+            "Потом я спрошу, что там нарисовать."
+        ),
+        "ask_region_prompt": (
+            "🖌 <b>Vary (Region)</b> · выбрано клеток: {count}. Ответьте на это сообщение промптом для новой "
+            "области или отправьте текущий как есть:"
+        ),
+        "send_as_is": "✅ Отправить как есть",
+        "region_done": "✅ Готово",
+        "question_sent": "✅ <b>Отправлено.</b> Ход работы — в сообщении задачи.",
+        "question_unchanged": (
+            "✅ <b>Отправлено без изменений</b>: этот провайдер выполняет это сам, поэтому ваши правки не применить."
+        ),
+        "question_refused": "⚠️ <b>Midjourney это не принял.</b> Причина — в сообщении задачи.",
+        "question_cancelled": "✖ <b>Отменено.</b>",
+        "question_expired": "⌛ <b>Ответа не было вовремя</b>, поэтому действие отменено.",
+        "answer_empty": "✍️ Пожалуйста, пришлите промпт текстом.",
+        "answer_zoom_range": (
+            "🔍 Для Custom Zoom нужен <code>--zoom</code> больше 1 и не больше 2, а у вас {value}. "
+            "Ничего не отправлено."
+        ),
+        "answer_no_region": "🖌 Сначала выберите хотя бы одну клетку кнопками.",
+        "answer_closed": "Этот вопрос уже закрыт.",
+        "answer_busy": "⏳ Секунду, уже занимаюсь.",
+        "cancel_nothing": "✖ Здесь ничего не ждёт вашего ответа.",
+        "remix_on": (
+            "🎛 <b>Ремикс включён.</b> Вариации, 🔄 и панорамы сначала спросят у вас промпт. "
+            "Отправьте <code>/remix</code> ещё раз, чтобы выключить."
+        ),
+        "remix_off": "🎛 <b>Ремикс выключен.</b> Вариации, 🔄 и панорамы запускаются сразу.",
+        "album_late": (
+            "🖼 Эта картинка пришла, когда остальной альбом уже был обработан, поэтому я её не учёл. "
+            "Пришлите её отдельно или отправьте альбом заново."
+        ),
+        "caption_unknown": (
+            "🖼 С картинками я умею <code>/describe</code>, <code>/blend</code>, <code>/swap</code> или "
+            "<code>/imagine</code> с промптом."
+        ),
+        "blend_shape": (
+            "🔀 Форма смешивания: <code>portrait</code>, <code>square</code> или <code>landscape</code>, например "
+            "<code>/blend landscape</code>."
+        ),
+        "session_expired": "⌛ Это смешивание или замена лица ждали слишком долго и закрылись. Начните заново.",
+        "session_still_arriving": "Картинки ещё приходят; нажмите чуть позже.",
+    }
+)
+
+ZH.update(
+    {
+        "ask_zoom": (
+            "🔍 <b>Custom Zoom</b> · 请回复此消息发送用于缩小的提示词。需要 <code>--zoom</code> 大于 1 且不超过 2"
+            "（2 表示画布扩大一倍）；不写则使用 2。当前提示词："
+        ),
+        "ask_remix": "🎛 <b>Remix</b> · {title} · 请回复此消息发送要使用的提示词。当前提示词：",
+        "ask_pick": "✍️ <b>绘制此提示词</b> · 可直接发送，或回复此消息进行修改：",
+        "ask_region": "🖌 <b>Vary (Region)</b> · 请选择要重绘的格子，然后点 <b>完成</b>。之后我会问您要画什么。",
+        "ask_region_prompt": (
+            "🖌 <b>Vary (Region)</b> · 已选择 {count} 个格子。请回复此消息发送新区域的提示词，或直接发送当前提示词："
+        ),
+        "send_as_is": "✅ 直接发送",
+        "region_done": "✅ 完成",
+        "question_sent": "✅ <b>已发送。</b>进度请看任务消息。",
+        "question_unchanged": "✅ <b>已按原样发送</b>：此服务商会自动执行，无法使用您的修改。",
+        "question_refused": "⚠️ <b>Midjourney 没有接受。</b>原因见任务消息。",
+        "question_cancelled": "✖ <b>已取消。</b>",
+        "question_expired": "⌛ <b>未及时收到回答</b>，已取消。",
+        "answer_empty": "✍️ 请以文字发送提示词。",
+        "answer_zoom_range": (
+            "🔍 Custom Zoom 需要 <code>--zoom</code> 大于 1 且不超过 2，您写的是 {value}。未发送任何内容。"
+        ),
+        "answer_no_region": "🖌 请先用按钮选择至少一个格子。",
+        "answer_closed": "此问题已关闭。",
+        "answer_busy": "⏳ 请稍候，正在处理。",
+        "cancel_nothing": "✖ 这里没有等待您回答的内容。",
+        "remix_on": "🎛 <b>Remix 已开启。</b>变体、🔄 和平移会先询问提示词。再次发送 <code>/remix</code> 可关闭。",
+        "remix_off": "🎛 <b>Remix 已关闭。</b>变体、🔄 和平移会立即执行。",
+        "album_late": "🖼 这张图片在相册其余部分处理完之后才到，所以没有算进去。请单独发送它，或重新发送相册。",
+        "caption_unknown": (
+            "🖼 对图片我可以 <code>/describe</code>、<code>/blend</code>、<code>/swap</code>，"
+            "或配合提示词 <code>/imagine</code>。"
+        ),
+        "blend_shape": (
+            "🔀 混图形状可选 <code>portrait</code>、<code>square</code> 或 <code>landscape</code>，"
+            "例如 <code>/blend landscape</code>。"
+        ),
+        "session_expired": "⌛ 这次混图或换脸等待太久，已经关闭。请重新开始。",
+        "session_still_arriving": "图片还在接收中，请稍后再点。",
     }
 )
 

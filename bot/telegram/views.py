@@ -8,7 +8,9 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.jobs import ButtonView, Choices, Dimensions, Job, JobKind, JobState, Picture, Problem
+from bot.jobs import ButtonView, Choices, Dimensions, Job, JobKind, JobState, Picture, Problem, Question
+from bot.jobs.modals import REGION_GRID
+from bot.jobs.model import Asks
 from bot.mj import ButtonAction, ButtonMeaning, Row, important_tokens, meaning, numbered_prompts
 from bot.telegram.texts import plain_text, reason, text
 
@@ -136,8 +138,9 @@ def choices_text(job: Job, limit: int) -> str:
     prompts = numbered_prompts(job.outcome.text)
     if not prompts:
         return text(lang, "choices_none")
-    head = text(lang, "choices_describe" if job.kind is JobKind.DESCRIBE else "choices_shorten")
-    tokens = important_tokens(job.outcome.text) if job.kind is JobKind.SHORTEN else ""
+    shortens = job.kind is JobKind.SHORTEN or modal_action(job) is ButtonAction.SHORTEN_DETAILS
+    head = text(lang, "choices_shorten" if shortens else "choices_describe")
+    tokens = important_tokens(job.outcome.text) if shortens else ""
     if tokens:
         head += "\n" + text(lang, "choices_tokens", tokens=tokens)
     room = (limit - visible_length(head)) // len(prompts) - 8  # the keycap, the line breaks
@@ -233,3 +236,50 @@ def _has_seed(job: Job) -> bool:
     picture = job.outcome if isinstance(job.outcome, Picture) else None
     drawn = job.state is JobState.SUCCEEDED and job.task_id is not None and job.kind is not JobKind.SWAP
     return drawn and picture is not None and not picture.missing
+
+
+# -- questions -------------------------------------------------------------------------------------
+
+QUESTION_PREFIX = "q:"  # the buttons under a question: q:<what>:<job id>[:<square>]
+
+
+def question_text(job: Job, question: Question, limit: int = CAPTION_LIMIT) -> str:
+    """What a job waiting for input asks, with the current prompt in a tap-to-copy span."""
+    lang, action = job.origin.language, modal_action(job)
+    if question.asks is Asks.REGION:
+        return text(lang, "ask_region")
+    if action is ButtonAction.VARY_REGION:
+        key = "ask_region_prompt"
+    elif action is ButtonAction.CUSTOM_ZOOM:
+        key = "ask_zoom"
+    elif action in (ButtonAction.DESCRIBE_PICK, ButtonAction.SHORTEN_PICK):
+        key = "ask_pick"
+    else:
+        key = "ask_remix"
+    head = text(lang, key, title=action_title(job) or job.request.prompt[:40], count=len(question.cells))
+    room = limit - visible_length(head) - 4
+    return f"{head}\n<code>{html.escape(_shorten(question.prefill, room))}</code>" if question.prefill else head
+
+
+def question_keyboard(job: Job, question: Question) -> InlineKeyboardMarkup:
+    lang, tag = job.origin.language, f"{job.id}"
+    cancel = InlineKeyboardButton(plain_text(lang, "session_cancel"), callback_data=f"{QUESTION_PREFIX}cancel:{tag}")
+    if question.asks is Asks.REGION:
+        squares = [
+            InlineKeyboardButton(
+                f"• {n}" if n in question.cells else str(n), callback_data=f"{QUESTION_PREFIX}cell:{tag}:{n}"
+            )
+            for n in range(1, REGION_GRID * REGION_GRID + 1)
+        ]
+        rows = [squares[i : i + REGION_GRID] for i in range(0, len(squares), REGION_GRID)]
+        done = InlineKeyboardButton(plain_text(lang, "region_done"), callback_data=f"{QUESTION_PREFIX}done:{tag}")
+        return InlineKeyboardMarkup([*rows, [done, cancel]])
+    if not question.prefill:
+        return InlineKeyboardMarkup([[cancel]])
+    send = InlineKeyboardButton(plain_text(lang, "send_as_is"), callback_data=f"{QUESTION_PREFIX}send:{tag}")
+    return InlineKeyboardMarkup([[send, cancel]])
+
+
+def modal_action(job: Job) -> ButtonAction:
+    button = job.request.button
+    return meaning(button.custom_id).action if button is not None else ButtonAction.UNKNOWN

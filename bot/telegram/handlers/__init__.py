@@ -7,7 +7,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.jobs import JobService
-from bot.telegram.handlers import chats, errors, gate, imagine, presses, start
+from bot.telegram.handlers import chats, errors, gate, imagine, presses, questions, start
 from bot.telegram.handlers.photos import Photos
 
 
@@ -17,6 +17,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService
     start.register(app)
     imagine.register(app, service)
     presses.register(app, service)
+    questions.register(app, service)
     photos = Photos(service)
     photos.register(app)
     chats.register(app, service)

@@ -10,6 +10,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from bot.jobs import InputProblem, JobService
 from bot.telegram.handlers.common import language, normalize_prompt, origin_of, say
 from bot.telegram.handlers.presses import tell_seed
+from bot.telegram.handlers.questions import answered
 from bot.telegram.pictures import download, picture_in
 
 # Only new messages: an edited /imagine must not be drawn (and paid for) a second time.
@@ -24,7 +25,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService
 
     async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        if message is not None and message.text:
+        if message is not None and message.text and not await answered(service, update, message):
             await _imagine(service, update, message, message.text)
 
     async def shorten(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -61,7 +62,7 @@ async def _imagine(service: JobService, update: Update, message: Message, raw_pr
     if not prompt:
         await say(message, lang, "imagine_usage")
         return
-    replied = picture_in(message.reply_to_message)
+    replied = picture_in(message.reply_to_message, images_only=True)
     try:
         pictures = [await download(message.get_bot(), replied)] if replied is not None else []
         await service.imagine(origin_of(message, update.effective_user), prompt, pictures)

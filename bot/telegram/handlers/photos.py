@@ -1,9 +1,9 @@
 """Pictures in: describe, image prompts and references, blend, face swap.
 
 A picture (or an album) is read with its caption: `/describe`, `/blend [portrait|square|landscape]`,
-`/swap`, `/imagine <prompt>` or, in a private chat, a plain prompt. A picture with no caption goes to an
-open /blend or /swap, or, in a private chat, is described. `/describe` and `/imagine` also work as a
-reply to a picture.
+`/swap`, `/imagine <prompt>` or, in a private chat, a plain prompt. While a /blend or /swap is open,
+the person's pictures go to it. A picture with no caption is otherwise described (in a private chat).
+`/describe` and `/imagine` also work as a reply to a picture.
 """
 
 from __future__ import annotations
@@ -24,18 +24,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.jobs import Dimensions, InputProblem, JobService, Origin, WrongCount
+from bot.jobs import Dimensions, InputProblem, JobKind, JobService, Origin, WrongCount, picture_bounds
 from bot.telegram.albums import Albums
 from bot.telegram.handlers.common import answer, language, normalize_prompt, origin_of, say
 from bot.telegram.pictures import PictureRef, download, picture_in
-from bot.telegram.sessions import Gathering, Session, Sessions
+from bot.telegram.sessions import EXPIRED, Gathering, Session, Sessions
 from bot.telegram.texts import plain_text, text
 
 log = logging.getLogger(__name__)
 
 _NEW = filters.UpdateType.MESSAGE
 _SHAPES = {"portrait": Dimensions.PORTRAIT, "square": Dimensions.SQUARE, "landscape": Dimensions.LANDSCAPE}
-BLEND_MOST = 5
+_WITH_PICTURES = ("describe", "blend", "swap", "imagine")
 
 
 class Photos:
@@ -47,7 +47,7 @@ class Photos:
 
     def register(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         self._bot = app.bot
-        pictures = (filters.PHOTO | filters.Document.ALL) & _NEW
+        pictures = (filters.PHOTO | filters.Document.ALL | filters.ANIMATION) & _NEW
         app.add_handler(MessageHandler(pictures, self.picture))
         app.add_handler(CommandHandler("describe", self.describe_reply, filters=_NEW))
         app.add_handler(CommandHandler("blend", self.start_blend, filters=_NEW))
@@ -64,7 +64,8 @@ class Photos:
         if message is None:
             return
         if message.media_group_id:
-            self.albums.add(message)  # handled once all its parts are in
+            if not self.albums.add(message):  # the rest of its album was handled already
+                await say(message, language(update.effective_user), "album_late")
         else:
             await self._pictures([message], update.effective_user)
 
@@ -76,53 +77,53 @@ class Photos:
         refs = [ref for ref in (picture_in(m) for m in messages) if ref is not None]
         lang, caption = language(user), (carrying.caption or "").strip()
         origin = origin_of(carrying, user)
-        command = self._command(caption)
         try:
-            if command is not None:
-                await self._captioned(carrying, origin, command, refs)
+            if await self._to_session(carrying, origin, refs):
+                return
+            if caption.startswith("/"):
+                await self._captioned(carrying, origin, caption, refs)
             elif caption:
                 if carrying.chat.type == carrying.chat.PRIVATE:  # in groups a caption is just talk
-                    await self.service.imagine(origin, normalize_prompt(caption), await self._fetch(refs))
-            else:
-                await self._uncaptioned(carrying, origin, refs, lang)
+                    await self._imagine(origin, normalize_prompt(caption), refs)
+            elif carrying.chat.type == carrying.chat.PRIVATE:
+                if len(refs) == 1:
+                    await self.service.describe(origin, *(await self._fetch(refs)))
+                else:
+                    await say(carrying, lang, "album_what", count=len(refs))
         except InputProblem as exc:
             await say(carrying, lang, f"input_{exc.reason}")
         except WrongCount as exc:
             await say(carrying, lang, f"count_{exc.kind}", count=exc.count, most=exc.most)
 
-    async def _captioned(
-        self, message: Message, origin: Origin, command: tuple[str, str], refs: Sequence[PictureRef]
-    ) -> None:
-        name, rest = command
-        lang = origin.language
-        if name == "describe":
-            if len(refs) != 1:
-                await say(message, lang, "count_describe", count=len(refs))
-                return
-            await self.service.describe(origin, (await self._fetch(refs))[0])
+    async def _captioned(self, message: Message, origin: Origin, caption: str, refs: Sequence[PictureRef]) -> None:
+        command = self._command(caption)
+        if command is None:
+            return  # a command for another bot
+        name, rest, lang = *command, origin.language
+        if name not in _WITH_PICTURES:
+            await say(message, lang, "caption_unknown")
+        elif name == "describe":
+            _check(JobKind.DESCRIBE, refs)
+            await self.service.describe(origin, *(await self._fetch(refs)))
         elif name == "blend":
-            await self.service.blend(origin, await self._fetch(refs), _SHAPES.get(rest.lower(), Dimensions.SQUARE))
-        elif name == "swap":
-            if len(refs) != 2:
-                await say(message, lang, "count_swap")
+            shape = _shape(rest)
+            if shape is None:
+                await say(message, lang, "blend_shape")
                 return
+            _check(JobKind.BLEND, refs)
+            await self.service.blend(origin, await self._fetch(refs), shape)
+        elif name == "swap":
+            _check(JobKind.SWAP, refs)
             face, target = await self._fetch(refs)
             await self.service.swap(origin, face, target)
-        elif name == "imagine":
-            if not normalize_prompt(rest):
-                await say(message, lang, "imagine_usage")
-                return
-            await self.service.imagine(origin, normalize_prompt(rest), await self._fetch(refs))
+        elif not normalize_prompt(rest):
+            await say(message, lang, "imagine_usage")
+        else:
+            await self._imagine(origin, normalize_prompt(rest), refs)
 
-    async def _uncaptioned(self, message: Message, origin: Origin, refs: Sequence[PictureRef], lang: str) -> None:
-        session = self.sessions.get(origin.chat_id, origin.user_id)
-        if session is not None and (message.chat.type == message.chat.PRIVATE or _answers(message, session)):
-            await self._gather(session, refs)
-        elif message.chat.type == message.chat.PRIVATE:
-            if len(refs) == 1:
-                await self.service.describe(origin, (await self._fetch(refs))[0])
-            else:
-                await say(message, lang, "album_what", count=len(refs))
+    async def _imagine(self, origin: Origin, prompt: str, refs: Sequence[PictureRef]) -> None:
+        _check(JobKind.IMAGINE, refs)  # before fetching: ten files of 20 MB are not fetched to be refused
+        await self.service.imagine(origin, prompt, await self._fetch(refs))
 
     # -- replies to a picture ------------------------------------------------------------------------
 
@@ -136,58 +137,72 @@ class Photos:
             await say(message, lang, "describe_usage")
             return
         try:
-            picture = (await self._fetch([ref]))[0]
-            await self.service.describe(origin_of(message, update.effective_user), picture)
+            await self.service.describe(origin_of(message, update.effective_user), *(await self._fetch([ref])))
         except InputProblem as exc:
             await say(message, lang, f"input_{exc.reason}")
 
     # -- /blend and /swap over several messages -------------------------------------------------------
 
     async def start_blend(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._start(update, Gathering.BLEND)
+        message = update.effective_message
+        command = self._command(message.text or "") if message is not None else None
+        shape = _shape(command[1]) if command is not None else Dimensions.SQUARE
+        if message is not None and shape is None:
+            await say(message, language(update.effective_user), "blend_shape")
+            return
+        await self._start(update, Gathering.BLEND, shape or Dimensions.SQUARE)
 
     async def start_swap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._start(update, Gathering.SWAP)
+        await self._start(update, Gathering.SWAP, Dimensions.SQUARE)
 
-    async def _start(self, update: Update, kind: Gathering) -> None:
+    async def _start(self, update: Update, kind: Gathering, shape: Dimensions) -> None:
         message = update.effective_message
         if message is None:
             return
-        origin = origin_of(message, update.effective_user)
-        session = Session(kind, origin, message_id=0)
-        if kind is Gathering.BLEND:
-            shape = self._command(message.text or "")
-            session.dimensions = _SHAPES.get(shape[1].lower(), Dimensions.SQUARE) if shape else Dimensions.SQUARE
+        session = Session(kind, origin_of(message, update.effective_user), message_id=0, dimensions=shape)
         asked = await message.reply_html(_session_text(session), reply_markup=_session_keyboard(session), do_quote=True)
         session.message_id = asked.message_id
         self.sessions.open(session)
 
-    async def _gather(self, session: Session, refs: Sequence[PictureRef]) -> None:
-        session.pictures.extend(refs)
-        if session.kind is Gathering.SWAP:
-            if len(session.pictures) >= 2:
-                await self._run(session)
-            else:
-                await self._update(session)
-            return
-        if len(session.pictures) > BLEND_MOST:
-            session.pictures = session.pictures[:BLEND_MOST]
-            await self._tell(session, "blend_full")
-        await self._update(session)
+    async def _to_session(self, message: Message, origin: Origin, refs: Sequence[PictureRef]) -> bool:
+        """Pictures for the person's open /blend or /swap go there (a caption does not change that)."""
+        private = message.chat.type == message.chat.PRIVATE
+        session = self.sessions.get(origin.chat_id, origin.user_id)
+        if session is EXPIRED:
+            if private:
+                await say(message, origin.language, "session_expired")
+            return private
+        if session is None or not (private or _answers(message, session)):
+            return False
+        session.add(refs)
+        if session.kind is Gathering.SWAP and len(session.pictures) >= 2:
+            await self._run(session)
+        else:
+            if len(session.pictures) > BLEND_MOST:
+                session.pictures = session.pictures[:BLEND_MOST]
+                await self._tell(session, "blend_full")
+            await self._update(session)
+        return True
 
     async def session_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None or query.data is None or query.message is None:
             return
         lang = language(query.from_user)
-        session = self.sessions.get(query.message.chat.id, query.from_user.id)
-        if session is None or session.message_id != query.message.message_id:
-            await answer(query, plain_text(lang, "session_gone"), alert=True)
+        chat_id, message_id = query.message.chat.id, query.message.message_id
+        session = self.sessions.get(chat_id, query.from_user.id)
+        if not isinstance(session, Session) or session.message_id != message_id:
+            mine = self.sessions.asked_in(chat_id, message_id) is None
+            await answer(query, plain_text(lang, "session_gone" if mine else "session_not_yours"), alert=True)
             return
         action = query.data.split(":", 1)[1]
+        if action == "now" and self.albums.arriving(chat_id):
+            await answer(query, plain_text(lang, "session_still_arriving"), alert=True)
+            return
+        if action in ("now", "cancel"):
+            self.sessions.close(session)  # before anything is awaited: a second press finds it closed
         await answer(query, "")
         if action == "cancel":
-            self.sessions.close(session.origin.chat_id, session.origin.user_id)
             await self._edit(session, text(lang, "session_cancelled"), None)
         elif action == "now":
             await self._run(session)
@@ -196,21 +211,22 @@ class Photos:
             await self._update(session)
 
     async def _run(self, session: Session) -> None:
+        """Submit what the session gathered; it is closed first, so a second press or picture cannot."""
         origin, lang = session.origin, session.origin.language
+        self.sessions.close(session)
         try:
-            pictures = await self._fetch(session.pictures)
             if session.kind is Gathering.SWAP:
-                self.sessions.close(origin.chat_id, origin.user_id)
-                await self.service.swap(origin, pictures[0], pictures[1])
+                face, target = await self._fetch(session.pictures[:2])
+                await self.service.swap(origin, face, target)
                 await self._edit(session, text(lang, "swap_started"), None)
             else:
-                await self.service.blend(origin, pictures, session.dimensions)
-                self.sessions.close(origin.chat_id, origin.user_id)
-                await self._edit(session, text(lang, "blend_started", count=len(pictures)), None)
+                _check(JobKind.BLEND, session.pictures)
+                await self.service.blend(origin, await self._fetch(session.pictures), session.dimensions)
+                await self._edit(session, text(lang, "blend_started", count=len(session.pictures)), None)
         except WrongCount as exc:
+            self.sessions.open(session)  # not enough yet: the person can add more
             await self._tell(session, f"count_{exc.kind}", count=exc.count)
         except InputProblem as exc:
-            self.sessions.close(origin.chat_id, origin.user_id)
             await self._edit(session, text(lang, f"input_{exc.reason}"), None)
 
     async def _update(self, session: Session) -> None:
@@ -238,17 +254,31 @@ class Photos:
 
     def _command(self, caption: str) -> tuple[str, str] | None:
         """`(name, the rest)` when the caption starts with a command for this bot (`/name` or `/name@bot`)."""
-        if not caption.startswith("/"):
+        parts = caption.split(maxsplit=1)
+        if not parts or not parts[0].startswith("/"):
             return None
-        head, _, rest = caption.partition(" ")
-        name, _, addressee = head[1:].partition("@")
+        name, _, addressee = parts[0][1:].partition("@")
         if addressee and addressee.lower() != (self._bot_().username or "").lower():
             return None
-        return name.lower(), rest.strip()
+        return name.lower(), parts[1].strip() if len(parts) > 1 else ""
 
     def _bot_(self) -> ExtBot[Any]:
         assert self._bot is not None, "register() first"
         return self._bot
+
+
+BLEND_MOST = picture_bounds(JobKind.BLEND)[1]
+
+
+def _check(kind: JobKind, refs: Sequence[object]) -> None:
+    least, most = picture_bounds(kind)
+    if not least <= len(refs) <= most:
+        raise WrongCount(kind, len(refs), least, most)
+
+
+def _shape(word: str) -> Dimensions | None:
+    """A blend's shape from its command (`/blend landscape`); square when none is named."""
+    return _SHAPES.get(word.strip().lower() or "square")
 
 
 def _session_text(session: Session) -> str:

@@ -8,8 +8,7 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.jobs import AlreadyRunning, JobService, Origin, UnknownButton, UnknownJob
-from bot.mj import MJError, NotOffered
+from bot.jobs import AlreadyRunning, JobService, NoSeed, Origin, UnknownButton, UnknownJob
 from bot.telegram.handlers.common import answer, language, origin_of
 from bot.telegram.texts import plain_text, reason, text
 from bot.telegram.views import CALLBACK_PREFIX, SEED_PREFIX, action_title, press_title
@@ -69,11 +68,12 @@ async def tell_seed(
         seed = await service.seed(origin, job_id, message_id=result_id)
     except UnknownJob:
         reply = text(lang, "seed_unknown")
-    except NotOffered:
-        reply = text(lang, "error_not_offered", feature=plain_text(lang, "feature_seed"))
-    except MJError as exc:
-        log.info("seed of job %s in chat %d: %s", job_id, origin.chat_id, exc.message)
-        reply = text(lang, "seed_failed", reason=reason(lang, getattr(exc, "description", "") or exc.message))
+    except NoSeed as exc:
+        log.info("seed of job %s in chat %d: %s", job_id, origin.chat_id, exc.reason)
+        if exc.not_offered:
+            reply = text(lang, "error_not_offered", feature=plain_text(lang, "feature_seed"))
+        else:
+            reply = text(lang, "seed_failed", reason=reason(lang, exc.reason))
     else:
         reply = text(lang, "seed_result", seed=seed)
     await asking.reply_html(reply, do_quote=True)
