@@ -756,23 +756,23 @@ async def test_bookmark_is_rejected(sim: Simulator, client: MJClient, dialect: s
     assert len(sim.tasks) == 2
 
 
-async def test_animate_is_refused_until_video_is_simulated(sim: Simulator, client: MJClient) -> None:
+async def test_animate_makes_a_video_on_ta_and_is_refused_elsewhere(sim: Simulator, client: MJClient) -> None:
     sim.config.dialect = "ta"
     up = await finished_upscale(client, sim)
     high, low = button_id(up, "Animate (High motion)"), button_id(up, "Animate (Low motion)")
     assert [meaning(i).detail for i in (high, low)] == ["high", "low"]
-    with pytest.raises(Rejected) as ta_err:
-        await client.press(up.id, high)
-    assert (ta_err.value.code, ta_err.value.description) == (4, "视频功能未启用")  # TA without video enabled
+    video = await finished(client, sim, await client.press(up.id, high))
+    assert video.action == "VIDEO"
+    assert len(video.raw["videoUrls"]) == 4  # a grid of four clips
+    assert video.raw["videoUrl"] == video.raw["videoUrls"][0]["url"]
     sim.config.dialect = "na"
-    with pytest.raises(Rejected) as na_err:
+    with pytest.raises(UnsupportedButton) as na_err:
         await client.press(up.id, low)
     assert (na_err.value.code, na_err.value.description) == (4, f"unknown_action:{low} ")  # NA's whitelist (§7)
     sim.config.dialect = "plus"
-    with pytest.raises(Rejected) as plus_err:
+    with pytest.raises(UnsupportedButton) as plus_err:
         await client.press(up.id, low)
     assert plus_err.value.description == "未知的 Action 类型"
-    assert len(sim.tasks) == 2
 
 
 @pytest.mark.parametrize(

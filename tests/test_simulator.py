@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -16,11 +17,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 import pytest
+from aiohttp import web
 from PIL import Image
 
-from bot.simulator import Simulator, SimulatorConfig
+from bot.simulator import CallbackAttempt, Simulator, SimulatorConfig
+from bot.simulator.callbacks import _reported
 
 ROOT = Path(__file__).resolve().parent.parent
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -1080,7 +1084,8 @@ async def test_ta_upscales_offer_animate_and_bookmark(sim: Simulator, client: ht
         (f"MJ::BOOKMARK::{u}", "", "❤️"),
     ]
     animate = (await press(client, up, "animate_high")).json()
-    assert (animate["code"], animate["description"]) == (4, "视频功能未启用")  # stand-in until video is simulated
+    assert animate["code"] == 1  # a video grid (docs/provider-api.md §9.5): see the video tests below
+    assert sim.tasks[animate["result"]].action == "VIDEO"
     bookmark = (await press(client, up, "BOOKMARK")).json()
     assert (bookmark["code"], bookmark["description"]) == (4, "未知的 Action 类型")
     hd = await fetch(client, (await press(client, up, "upsample_v7_2x_subtle")).json()["result"])
@@ -1191,3 +1196,468 @@ def test_run_simulator_stops_cleanly_on_ctrl_c() -> None:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
         assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+
+
+# ---------------------------------------------------------------------------------------------- notifyHook callbacks
+
+
+class HookSink:
+    """A notifyHook receiver: records each POST (Content-Type, JSON body) and answers `status`."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, Any]]] = []
+        self.status = 200
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.received.append((request.headers.get("Content-Type", ""), await request.json()))
+        return web.Response(status=self.status, text="ok")
+
+
+@pytest.fixture
+async def hook() -> AsyncIterator[HookSink]:
+    sink = HookSink()
+    app = web.Application()
+    app.router.add_post("/hook", sink.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = next(a[1] for a in runner.addresses if isinstance(a, tuple))
+    sink.url = f"http://127.0.0.1:{port}/hook?token=s3cret"  # the bot authenticates callbacks itself (§11)
+    try:
+        yield sink
+    finally:
+        await runner.cleanup()
+
+
+async def wait_callbacks(sim: Simulator, count: int) -> list[CallbackAttempt]:
+    deadline = asyncio.get_running_loop().time() + 5.0
+    while len(sim.callbacks) < count:
+        assert asyncio.get_running_loop().time() < deadline, [
+            (c.body["status"], c.body["progress"]) for c in sim.callbacks
+        ]
+        await asyncio.sleep(0.01)
+    return sim.callbacks
+
+
+async def settle() -> None:
+    """Let the callback ticker (every 50 ms) run a few more times."""
+    await asyncio.sleep(0.1)
+
+
+def quick(sim: Simulator) -> None:
+    """A short lifecycle: the ticker still reports each step, it lists changes rather than sampling them."""
+    sim.config.submitted_seconds, sim.config.render_seconds = 0.02, 0.07
+
+
+def steps_of(attempts: list[CallbackAttempt]) -> list[tuple[str, str]]:
+    return [(a.body["status"], a.body["progress"]) for a in attempts]
+
+
+LIFECYCLE = [
+    ("SUBMITTED", "0%"),
+    *(("IN_PROGRESS", f"{p}%") for p in (0, 15, 31, 46, 62, 78, 93)),
+    ("SUCCESS", "100%"),
+]
+
+
+@pytest.mark.parametrize("dialect", ["plus", "nz", "ta", "uniapi"])
+async def test_notify_hook_reports_every_step_with_the_fetch_json(
+    sim: Simulator, client: httpx.AsyncClient, hook: HookSink, dialect: str
+) -> None:
+    sim.config.dialect = dialect
+    quick(sim)
+    body = {**BOT, "prompt": "a fox", "state": "job-7", "notifyHook": hook.url}
+    task_id = str((await submit(client, "submit/imagine", body))["result"])
+    await wait_done(client, task_id)
+    attempts = await wait_callbacks(sim, len(LIFECYCLE))
+    await settle()
+    assert steps_of(sim.callbacks) == LIFECYCLE  # each progress step, once, in order; none for NOT_START
+    assert [a.body for a in attempts] == [b for _, b in hook.received]
+    assert {ct for ct, _ in hook.received} == {"application/json"}
+    assert all((a.task_id, a.url, a.status, a.error) == (task_id, hook.url, 200, None) for a in attempts)
+    assert all(a.body["state"] == "job-7" for a in attempts)  # correlation (§11)
+    assert [a.time for a in attempts] == sorted(a.time for a in attempts)
+    assert attempts[-1].body == await fetch(client, task_id)  # exactly what fetch returns
+    if dialect != "nz":
+        assert len(attempts[-1].body["buttons"]) == 9
+        assert attempts[0].body["buttons"] == []
+    in_progress = [a.body for a in attempts if a.body["status"] == "IN_PROGRESS"]
+    assert all(b["imageUrl"] and b["progress"].rstrip("%") in b["imageUrl"] for b in in_progress)  # previews
+    assert sim._notifier.watched == 0  # a task that reported its end is not looked at any more
+
+
+async def test_notify_hook_failures_are_logged_once_and_never_retried(
+    sim: Simulator, client: httpx.AsyncClient, hook: HookSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    hook.status = 502
+    task_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "x", "notifyHook": hook.url}))["result"]
+    sim.finish_now(task_id)  # from SUBMITTED straight to SUCCESS: two changes
+    attempts = await wait_callbacks(sim, 2)
+    await settle()
+    assert steps_of(sim.callbacks) == [("SUBMITTED", "0%"), ("SUCCESS", "100%")]
+    assert [(a.status, a.error) for a in attempts] == [(502, "HTTP 502")] * 2
+    assert len(hook.received) == 2  # one attempt per change
+    assert "not retried" in caplog.text
+
+    with socket.socket() as s:  # a port nobody listens on: a network error
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/hook"
+    sim.callbacks.clear()
+    other = (await submit(client, "submit/imagine", {**BOT, "prompt": "x", "notifyHook": dead}))["result"]
+    sim.finish_now(other)
+    attempts = await wait_callbacks(sim, 2)
+    await settle()
+    assert len(sim.callbacks) == 2
+    assert all(a.status is None and a.error and a.url == dead for a in attempts)
+    listed = (await client.get("/_sim/callbacks")).json()
+    assert [c["task_id"] for c in listed] == [other, other]
+    assert listed[0]["error"] == attempts[0].error
+    assert listed[0]["body"]["status"] == "SUBMITTED"
+
+
+async def test_notify_hook_switched_off_delayed_and_dropped_by_new_api(
+    sim: Simulator, client: httpx.AsyncClient, hook: HookSink
+) -> None:
+    quick(sim)
+    response = await client.post("/_sim/config", json={"callbacks": False, "callback_delay": 0.15})
+    assert response.json()["ignored"] == []
+    assert (sim.config.callbacks, sim.config.callback_delay) == (False, 0.15)
+    got = (await client.get("/_sim/config")).json()
+    assert (got["callbacks"], got["callback_delay"], got["video_size_bytes"]) == (False, 0.15, None)
+    assert (await client.post("/_sim/config", json={"callbacks": "yes"})).status_code == 400
+    assert (await client.post("/_sim/config", json={"callback_delay": -1})).status_code == 400
+
+    sim.config.never_finish = True
+    task_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "x", "notifyHook": hook.url}))["result"]
+    await asyncio.sleep(0.2)  # SUBMITTED and every progress step happen (and are ticked over) while switched off
+    assert sim.callbacks == []
+    sim.config.callbacks = True  # what happened meanwhile is lost; the next change arrives, held back 0.15 s
+    finished_at = time.time()
+    sim.finish_now(task_id)
+    attempts = await wait_callbacks(sim, 1)
+    await settle()
+    assert steps_of(sim.callbacks) == [("SUCCESS", "100%")]
+    assert attempts[0].time - finished_at >= 0.14
+
+    sim.config.callback_delay = 0.0
+    sim.config.dialect = "na"  # new-api deletes notifyHook unless MjNotifyEnabled (§5, §11)
+    na_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "x", "notifyHook": hook.url}))["result"]
+    sim.config.dialect = "plus"
+    bad = (await submit(client, "submit/imagine", {**BOT, "prompt": "x", "notifyHook": "ftp://example/h"}))["result"]
+    assert sim._notifier.watched == 0  # neither is followed: new-api dropped one, the other is not http(s)
+    sim.finish_now(na_id)
+    sim.finish_now(bad)
+    await settle()
+    assert sim.tasks[na_id].notify_hook is None
+    assert len(sim.callbacks) == 1
+
+
+async def test_notify_hook_modal_cancel_and_many_tasks(
+    sim: Simulator, client: httpx.AsyncClient, hook: HookSink
+) -> None:
+    quick(sim)
+    sim.config.never_finish = True
+    for i in range(30):  # tasks without a hook cost the ticker nothing
+        await submit(client, "submit/imagine", {**BOT, "prompt": f"p{i}"})
+    sim.config.never_finish = False
+    grid = await imagine_done(client, sim, "a garden")
+    sim.config.remix = True
+    body = {"taskId": grid["id"], "customId": grid["buttons"][5]["customId"], "notifyHook": hook.url}
+    modal = await submit(client, "submit/action", body)
+    assert modal["code"] == 21
+    assert sim._notifier.watched == 1
+    await settle()
+    assert sim.callbacks == []  # MODAL is not reported (§11)
+    assert (await submit(client, "submit/modal", {"taskId": modal["result"], "prompt": "a garden, rain"}))["code"] == 1
+    await wait_done(client, modal["result"])
+    await wait_callbacks(sim, len(LIFECYCLE))
+    await settle()
+    assert steps_of(sim.callbacks) == LIFECYCLE
+    assert sim.callbacks[-1].body["properties"]["finalPrompt"] == "a garden, rain"
+
+    sim.callbacks.clear()
+    sim.config.never_finish = True
+    task_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "x", "notifyHook": hook.url}))["result"]
+    await wait_callbacks(sim, 1)
+    assert (await client.post(f"/mj/task/{task_id}/cancel")).status_code == 200
+    await wait_callbacks(sim, 2)
+    await settle()
+    assert steps_of(sim.callbacks)[0] == ("SUBMITTED", "0%")
+    assert steps_of(sim.callbacks)[-1] == ("CANCEL", "")  # PLUS: status CANCEL
+    assert sim._notifier.watched == 0
+
+
+def test_ta_reports_only_forward_moves_nz_every_change() -> None:
+    # TA sends a callback only when status:progress moved forward; NZ on every saved change (§11).
+    assert _reported("ta", None, ("SUBMITTED", 0))
+    assert _reported("ta", ("SUBMITTED", 0), ("IN_PROGRESS", 0))
+    assert _reported("ta", ("IN_PROGRESS", 15), ("IN_PROGRESS", 31))
+    assert not _reported("ta", ("IN_PROGRESS", 31), ("IN_PROGRESS", 31))  # a duplicate
+    assert not _reported("ta", ("IN_PROGRESS", 31), ("IN_PROGRESS", 15))  # a regression
+    assert not _reported("ta", ("IN_PROGRESS", 31), ("SUBMITTED", 0))
+    assert _reported("ta", ("IN_PROGRESS", 93), ("FAILURE", 0))
+    assert _reported("nz", ("IN_PROGRESS", 31), ("IN_PROGRESS", 15))
+    assert not _reported("nz", ("IN_PROGRESS", 31), ("IN_PROGRESS", 31))
+    assert not any(_reported(d, None, (s, 0)) for d in ("nz", "ta") for s in ("NOT_START", "MODAL"))
+
+
+# ---------------------------------------------------------------------------------------------- video
+
+
+def mp4_boxes(data: bytes) -> list[tuple[bytes, int]]:
+    """The top-level ISO BMFF boxes (type, size) of an MP4."""
+    out, offset = [], 0
+    while offset < len(data):
+        size, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[offset + 8 : offset + 16])[0]
+        assert size >= 8, (kind, size)
+        out.append((kind, size))
+        offset += size
+    assert offset == len(data)
+    return out
+
+
+def probe(data: bytes) -> tuple[str, str, int, int, int, float]:
+    """(codec, pix_fmt, width, height, frames decoded, seconds) of an MP4, decoded with PyAV."""
+    with av.open(io.BytesIO(data), mode="r") as container:
+        stream = container.streams.video[0]
+        frames = len(list(container.decode(stream)))
+        ctx = stream.codec_context
+        assert container.duration is not None
+        return ctx.name, ctx.pix_fmt or "", ctx.width, ctx.height, frames, container.duration / 1_000_000
+
+
+async def mp4(client: httpx.AsyncClient, url: str) -> bytes:
+    response = await client.get(url)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "video/mp4"
+    return response.content
+
+
+async def ta_upscale(client: httpx.AsyncClient, sim: Simulator, prompt: str = "a horse --ar 3:2") -> dict[str, Any]:
+    sim.config.dialect = "ta"
+    return await upscaled(client, sim, await imagine_done(client, sim, prompt), 1)
+
+
+async def finished(client: httpx.AsyncClient, sim: Simulator, answer: dict[str, Any]) -> dict[str, Any]:
+    assert answer["code"] == 1, answer
+    sim.finish_now(str(answer["result"]))
+    return await fetch(client, str(answer["result"]))
+
+
+async def test_ta_animate_gives_a_video_grid_of_real_mp4_clips(sim: Simulator, client: httpx.AsyncClient) -> None:
+    up = await ta_upscale(client, sim)
+    answer = (await press(client, up, "animate_high")).json()
+    assert answer["code"] == 1
+    running = await fetch(client, answer["result"])
+    assert (running["action"], running["videoUrl"], running["videoUrls"], running["buttons"]) == ("VIDEO", None, [], [])
+    assert running["status"] in ("SUBMITTED", "IN_PROGRESS")
+    video = await finished(client, sim, answer)
+    assert (video["status"], video["action"], video["parentId"]) == ("SUCCESS", "VIDEO", up["id"])
+    assert video["properties"]["finalPrompt"] == "a horse --ar 3:2 --motion high --video 1"
+    u = video["properties"]["messageHash"]
+    assert [(b["customId"], b["label"]) for b in video["buttons"]] == [
+        (f"MJ::JOB::video_virtual_upscale::{n}::{u}", f"U{n}") for n in range(1, 5)
+    ]
+    clips = [v["url"] for v in video["videoUrls"]]
+    assert len(clips) == 4
+    assert video["videoUrl"] == clips[0]
+    assert [v["thumbnail"] for v in video["videoUrls"]] == [i["url"] for i in video["imageUrls"]]
+    assert video["thumbnailUrl"] == video["imageUrls"][0]["url"]
+    assert (video["width"], video["height"], video["contentType"]) == (64, 42, "image/webp")  # the upscale's 3:2
+
+    data = await mp4(client, clips[0])
+    assert 1_000 < len(data) < 100_000
+    assert [kind for kind, _ in mp4_boxes(data)][:2] == [b"ftyp", b"moov"]  # faststart: moov before mdat
+    assert probe(data) == ("h264", "yuv420p", 64, 42, 16, 2.0)  # 2 s at 8 fps
+    others = {await mp4(client, url) for url in clips[1:]}
+    assert data not in others
+    assert len(others) == 3  # four different clips
+    assert await mp4(client, clips[0]) == data  # rendered once, the same every time
+
+    webp = await client.get(video["imageUrl"])
+    assert webp.headers["content-type"] == "image/webp"
+    with Image.open(io.BytesIO(webp.content)) as img:
+        assert (img.format, getattr(img, "is_animated", False), getattr(img, "n_frames", 1)) == ("WEBP", True, 16)
+    assert await png_size(client, video["imageUrls"][2]["url"]) == (64, 42)
+    assert (await client.get(f"/videos/{video['id']}_v5.mp4")).status_code == 404
+
+    low = await finished(client, sim, (await press(client, up, "animate_low")).json())
+    assert low["properties"]["finalPrompt"].endswith("--motion low --video 1")
+    assert await mp4(client, low["videoUrl"]) != data  # less motion, other frames
+
+
+async def test_pick_a_clip_then_extend_it_in_remix_mode(sim: Simulator, client: httpx.AsyncClient) -> None:
+    up = await ta_upscale(client, sim)
+    grid = await finished(client, sim, (await press(client, up, "animate_low")).json())
+    picked = await finished(client, sim, (await press(client, grid, "video_virtual_upscale::2::")).json())
+    assert (picked["action"], picked["description"]) == ("VIDEO", f"/up {grid['id']} U2")
+    assert picked["videoUrls"] == [{"url": picked["videoUrl"], "thumbnail": picked["imageUrls"][0]["url"]}]
+    assert await mp4(client, picked["videoUrl"]) == await mp4(client, grid["videoUrls"][1]["url"])  # that clip
+    u = picked["properties"]["messageHash"]
+    assert [(b["customId"], b["label"], b["emoji"]) for b in picked["buttons"]] == [
+        (f"MJ::JOB::animate_high_extend::1::{u}", "Extend (High motion)", "🎞️"),
+        (f"MJ::JOB::animate_low_extend::1::{u}", "Extend (Low motion)", "🎞️"),
+    ]
+    with Image.open(io.BytesIO((await client.get(picked["imageUrl"])).content)) as img:
+        assert img.size == (64, 42)  # one clip, not a grid
+
+    refused = (await press(client, picked, "animate_high_extend")).json()  # Discord accounts: remix needed (§9.5)
+    assert (refused["code"], refused["result"]) == (9, None)
+    sim.config.remix = True
+    answer = (await press(client, picked, "animate_high_extend")).json()
+    assert answer["code"] == 21  # "remix only" (§8 row 17)
+    assert answer["properties"]["finalPrompt"] == picked["properties"]["finalPrompt"]
+    assert (await fetch(client, answer["result"]))["status"] == "MODAL"
+    ok = await submit(client, "submit/modal", {"taskId": answer["result"], "prompt": "the horse gallops away"})
+    assert ok["code"] == 1
+    extended = await wait_done(client, answer["result"])
+    assert extended["properties"]["finalPrompt"] == "the horse gallops away --motion high --video 1"
+    assert probe(await mp4(client, extended["videoUrl"]))[4:] == (48, 6.0)  # 4 s more
+    assert [b["label"] for b in extended["buttons"]] == ["Extend (High motion)", "Extend (Low motion)"]
+
+    animate = (await press(client, up, "animate_high")).json()  # remix on: Animate waits for the modal too
+    assert animate["code"] == 21
+    sim.finish_now(animate["result"])
+    assert len((await fetch(client, animate["result"]))["videoUrls"]) == 4
+
+    sim.config.dialect = "na"  # new-api's whitelist knows none of the video buttons (§7)
+    for target, pattern in ((grid, "video_virtual_upscale"), (picked, "animate_low_extend")):
+        response = await press(client, target, pattern)
+        assert response.status_code == 400
+        assert response.json()["description"].startswith("unknown_action:MJ::JOB::")
+    sim.config.dialect = "plus"
+    assert (await press(client, grid, "video_virtual_upscale")).json()["description"] == "未知的 Action 类型"
+
+
+async def test_ta_submit_video(sim: Simulator, client: httpx.AsyncClient) -> None:
+    sim.config.dialect = "ta"
+    image = data_url((30, 160, 60), (80, 40))
+    body = {"prompt": "waves", "image": image, "motion": "HIGH", "batchSize": 2, "loop": True, "state": "v-1"}
+    answer = await submit(client, "submit/video", body)
+    video = await finished(client, sim, answer)
+    assert (video["action"], video["description"], video["state"]) == ("VIDEO", "/video waves", "v-1")
+    assert video["videoType"] == "vid_1.1_i2v_480"
+    start_url = video["properties"]["finalPrompt"].split(" ")[0]
+    assert (await client.get(start_url)).content == base64.b64decode(image.split(",", 1)[1])  # uploaded like TA
+    assert video["properties"]["finalPrompt"] == f"{start_url} waves --video 1 --end loop --motion high --bs 2"
+    assert video["baseImageUrl"] == start_url
+    assert len(video["videoUrls"]) == 2
+    assert len(video["buttons"]) == 2
+    codec, _, width, height, frames, _ = probe(await mp4(client, video["videoUrl"]))
+    assert (codec, width, height, frames) == ("h264", 80, 40, 16)  # the image's 2:1
+
+    own = await imagine_done(client, sim, "a cat --ar 2:3")  # one of the simulator's own images as the start
+    sim.config.video_size_bytes = None
+    from_url = await finished(
+        client, sim, await submit(client, "submit/video", {"prompt": "cat", "image": own["imageUrls"][0]["url"]})
+    )
+    assert len(from_url["videoUrls"]) == 4  # batchSize defaults to 4, motion to low
+    assert from_url["properties"]["finalPrompt"].endswith(" cat --video 1 --motion low")
+    assert probe(await mp4(client, from_url["videoUrls"][3]["url"]))[2:4] == (42, 64)  # the cell's 2:3
+    external = {"prompt": "x", "image": "https://example.com/a.png", "endImage": data_url(), "batchSize": 1}
+    ended = await finished(client, sim, await submit(client, "submit/video", external))
+    assert " --end http" in ended["properties"]["finalPrompt"]
+    assert ended["properties"]["finalPrompt"].endswith(" --bs 1")
+    assert len(await mp4(client, ended["videoUrl"])) > 0
+
+    refusals: list[tuple[dict[str, Any], int, str]] = [
+        ({"image": image}, 4, "prompt不能为空"),
+        ({"prompt": "x"}, 4, "image不能为空"),
+        ({"prompt": "x", "image": image, "motion": "medium"}, 4, "motion参数错误"),
+        ({"prompt": "x", "image": image, "batchSize": 3}, 4, "batchSize参数错误"),
+        ({"prompt": "x", "image": image, "batchSize": 2.0}, 4, "batchSize参数错误"),
+        ({"prompt": "x", "image": image, "loop": "yes"}, 4, "loop参数错误"),
+        ({"prompt": "x", "image": image, "videoType": "vid_9"}, 4, "videoType参数错误"),
+        ({"prompt": "x", "image": "data:image/png;base64,!!"}, 4, "base64格式错误"),
+        ({"prompt": "x", "image": image, "action": "shorten"}, 4, "action参数错误"),
+        ({"prompt": "x", "action": "extend"}, 4, "taskId不能为空"),
+        ({"prompt": "x", "action": "extend", "taskId": own["id"]}, 4, "关联任务不是视频任务"),
+        ({"prompt": "x", "action": "extend", "taskId": video["id"], "index": 2}, 4, "index参数错误"),  # 2 clips
+        ({"prompt": "x", "action": "extend", "taskId": video["id"], "index": 1}, 9, _EXTEND_REMIX),
+    ]
+    count = len(sim.tasks)
+    for refused, code, text in refusals:
+        result = await submit(client, "submit/video", refused)
+        assert (result["code"], result["description"]) == (code, text), refused
+    missing = await client.post("/mj/submit/video", json={"prompt": "x", "action": "extend", "taskId": MISSING})
+    assert (missing.status_code, missing.json()["code"]) == (404, 3)
+    assert len(sim.tasks) == count
+
+    sim.config.remix = True  # TA then presses U<index+1> and Extend and fills the modal itself: code 1
+    body = {"prompt": "further", "action": "extend", "taskId": video["id"], "index": 1, "motion": "low"}
+    extended = await finished(client, sim, await submit(client, "submit/video", body))
+    assert (extended["parentId"], extended["description"]) == (video["id"], "/video extend")
+    assert probe(await mp4(client, extended["videoUrl"]))[4] == 48
+    assert [b["label"] for b in extended["buttons"]] == ["Extend (High motion)", "Extend (Low motion)"]
+
+
+_EXTEND_REMIX = "提交失败，视频扩展需要账号开启 Remix 模式"
+MISSING = "1700000000000123"
+
+
+async def test_submit_video_per_dialect(sim: Simulator, client: httpx.AsyncClient) -> None:
+    body = {"prompt": "waves", "image": data_url()}
+    for dialect in ("nz", "plus", "uniapi"):  # their frameworks' answers for a route they lack
+        sim.config.dialect = dialect
+        response = await client.post("/mj/submit/video", json=body)
+        assert response.status_code == 404, dialect
+        assert ("path" in response.json()) if dialect != "uniapi" else response.json()["error"]["message"]
+    assert sim.tasks == {}
+
+    sim.config.dialect = "na"  # QuantumNous new-api routes /submit/video
+    answer = await submit(client, "submit/video", {**body, "batchSize": 2})
+    running = await fetch(client, answer["result"])
+    na_video_keys = [*NA_KEYS[:12], "videoUrl", "videoUrls", *NA_KEYS[12:]]
+    assert list(running) == na_video_keys
+    assert (running["videoUrl"], running["videoUrls"]) == ("", None)
+    sim.finish_now(answer["result"])
+    video = await fetch(client, answer["result"])
+    assert list(video) == na_video_keys
+    assert video["action"] == "VIDEO"
+    assert video["imageUrl"].endswith(".webp")
+    assert video["videoUrls"] == [{"url": video["videoUrl"]}, {"url": video["videoUrl"].replace("_v1", "_v2")}]
+    assert probe(await mp4(client, video["videoUrl"]))[0] == "h264"
+    assert list(await fetch(client, (await imagine_done(client, sim))["id"])) == NA_KEYS  # other tasks: unchanged
+
+    response = await client.post("/mj/submit/video", json={"prompt": "x", "action": "extend", "taskId": MISSING})
+    assert response.json() == {"description": "task_not_found ", "type": "upstream_error", "code": 4}
+    response = await client.post("/mj/submit/video", json={"image": data_url()})
+    assert (response.status_code, response.json()["description"]) == (400, "prompt不能为空 ")
+
+
+async def test_video_failure_and_a_clip_padded_past_the_upload_limit(sim: Simulator, client: httpx.AsyncClient) -> None:
+    up = await ta_upscale(client, sim)
+    sim.config.fail_reason = "Video generation failed"
+    failed = await wait_done(client, (await press(client, up, "animate_high")).json()["result"])
+    assert (failed["status"], failed["failReason"], failed["progress"]) == ("FAILURE", "Video generation failed", "")
+    assert (failed["videoUrl"], failed["videoUrls"], failed["imageUrl"], failed["buttons"]) == (None, [], None, [])
+    sim.config.fail_reason = None
+
+    assert (await client.post("/_sim/config", json={"video_size_bytes": 300_000})).status_code == 200
+    for bad in (-1, True, "big"):
+        assert (await client.post("/_sim/config", json={"video_size_bytes": bad})).status_code == 400
+    grid = await finished(client, sim, (await press(client, up, "animate_high")).json())
+    data = await mp4(client, grid["videoUrl"])
+    assert len(data) == 300_000
+    boxes = mp4_boxes(data)
+    assert [kind for kind, _ in boxes][:2] == [b"ftyp", b"moov"]
+    assert boxes[-1][0] == b"free"  # the padding: a box players skip
+    assert probe(data)[:5] == ("h264", "yuv420p", 64, 42, 16)  # still decodes, every frame
+    sim.config.video_size_bytes = None  # the snapshot stays with the task; new tasks are not padded
+    assert len(await mp4(client, grid["videoUrls"][1]["url"])) == 300_000
+    picked = await finished(client, sim, (await press(client, grid, "video_virtual_upscale::1::")).json())
+    assert len(await mp4(client, picked["videoUrl"])) < 100_000
+
+
+async def test_clips_need_pyav(sim: Simulator, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    up = await ta_upscale(client, sim)
+    video = await finished(client, sim, (await press(client, up, "animate_high")).json())
+    monkeypatch.setitem(sys.modules, "av", None)  # `import av` now fails, as without the simulator extra
+    response = await client.get(video["videoUrl"])
+    assert response.status_code == 501
+    assert "pip install 'mjbot[simulator]'" in response.text
+    assert (await client.get(video["imageUrl"])).status_code == 200  # stills and the WebP need only Pillow

@@ -30,7 +30,10 @@ class SimulatorConfig:
     http_fault: tuple[int, str, str] | None = None  # (status, content_type, body) for every request
     image_size: int = 512  # long side of the rendered grid in px
     public_base_url: str | None = None  # base used in imageUrl; default = the bound URL
-    remix: bool = False  # V/🔄/pan/vary presses answer code 21 MODAL like a remix-on account
+    remix: bool = False  # V/🔄/pan/vary/Animate/Extend presses answer code 21 MODAL like a remix-on account
+    callbacks: bool = True  # False: notifyHook callbacks never arrive (nothing is sent, nothing recorded)
+    callback_delay: float = 0.0  # seconds each callback is held back (a slow network)
+    video_size_bytes: int | None = None  # pad every new video task's MP4 clips to this size (a `free` box)
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -61,9 +64,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-_FLOATS = {"queue_seconds", "submitted_seconds", "render_seconds"}
+_FLOATS = {"queue_seconds", "submitted_seconds", "render_seconds", "callback_delay"}
 _INTS = {"queue_ahead", "image_size"}
-_BOOLS = {"previews", "queue_full", "never_finish", "list_by_condition", "remix"}
+_OPT_INTS = {"video_size_bytes"}
+_BOOLS = {"previews", "queue_full", "never_finish", "list_by_condition", "remix", "callbacks"}
 _OPT_STRS = {"api_key", "fail_reason", "public_base_url"}
 _STRS = {"auth_style", "dialect"}
 
@@ -78,6 +82,12 @@ def _coerce(name: str, value: Any) -> Any:
             raise ValueError(f"{name} must be a non-negative integer")
         if name == "image_size" and value < 16:
             raise ValueError("image_size must be at least 16")
+        return value
+    if name in _OPT_INTS:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer or null")
         return value
     if name in _BOOLS:
         if not isinstance(value, bool):
@@ -141,3 +151,18 @@ class RecordedRequest:
     headers: dict[str, str]  # a HeaderDict: case-insensitive lookups
     json: Any
     query: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CallbackAttempt:
+    """One notifyHook POST (provider docs §11): sent once, never retried; the outcome is only recorded."""
+
+    task_id: str
+    url: str
+    body: dict[str, Any]  # the task JSON as fetch returned it at the change
+    status: int | None  # the hook's HTTP status; None when the request failed
+    error: str | None  # None on a 2xx answer; "HTTP 500", or the network error
+    time: float  # epoch seconds when the POST was sent
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

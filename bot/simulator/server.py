@@ -1,12 +1,15 @@
 """The midjourney-proxy simulator: an aiohttp server speaking the provider HTTP API (provider docs).
 
-Task state is computed from wall-clock time on every read (see `SimTask.phase`), so nothing runs in the
-background: a test can submit, sleep and fetch, or call `finish_now` to skip ahead.
+Task state is computed from wall-clock time on every read (see `SimTask.phase`): a test can submit, sleep and
+fetch, or call `finish_now` to skip ahead. The one thing running in the background is the notifyHook ticker
+(`bot.simulator.callbacks`), started with the server and stopped with it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import itertools
 import json
@@ -22,7 +25,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.simulator.config import HeaderDict, RecordedRequest, SimulatorConfig
+from bot.simulator.callbacks import Notifier
+from bot.simulator.config import CallbackAttempt, HeaderDict, RecordedRequest, SimulatorConfig
 from bot.simulator.images import (
     RenderSpec,
     TileStyle,
@@ -52,6 +56,9 @@ from bot.simulator.state import (
     TERMINAL,
     UPSCALE,
     UPSCALE_HD,
+    VIDEO_CLIP,
+    VIDEO_GRID,
+    VIDEO_KINDS,
     Press,
     SimTask,
     banned_word,
@@ -70,7 +77,22 @@ from bot.simulator.state import (
     shortened_prompt,
     task_json,
     upscale_buttons,
+    video_clip_buttons,
+    video_grid_buttons,
     zoom_factor,
+)
+from bot.simulator.videos import (
+    MOTIONS,
+    VIDEO_TYPES,
+    VideoSpec,
+    VideoUnavailable,
+    clip_size,
+    even_size,
+    new_clips,
+    padding,
+    render_clip_mp4,
+    render_still_png,
+    render_webp,
 )
 
 logger = logging.getLogger(__name__)
@@ -101,6 +123,7 @@ _PROXY_TIMEOUT = "任务超时"  # NZ's failReason for a task Midjourney never a
 _ABSENT_ROUTES: dict[str, frozenset[str]] = {
     "nz": frozenset(
         {
+            "submit/video",
             "submit/action",
             "submit/modal",
             "submit/shorten",
@@ -111,10 +134,11 @@ _ABSENT_ROUTES: dict[str, frozenset[str]] = {
             "task/list-by-ids",
         }
     ),
-    "plus": frozenset({"task/list-by-ids"}),  # a TA alias
+    "plus": frozenset({"task/list-by-ids", "submit/video"}),  # a TA alias; TA-only video (provider docs §5.10)
     "ta": frozenset({"submit/change", "submit/simple-change", "task/queue"}),  # removed 2025-12
     "na": frozenset({"task/list", "task/queue", "task/{id}/cancel", "task/list-by-ids"}),
-    "uniapi": frozenset({"task/list", "task/queue", "task/{id}/cancel", "task/list-by-ids"}),  # not in seed S4
+    # Not in seed S4; nor is /submit/video, which only TA and new-api route.
+    "uniapi": frozenset({"task/list", "task/queue", "task/{id}/cancel", "task/list-by-ids", "submit/video"}),
 }
 # new-api answers paths it does not route with its web dashboard (router/web-router.go NoRoute).
 _NA_INDEX_HTML = (
@@ -126,6 +150,11 @@ _TOMCAT_404_HTML = (
     "<body><h1>HTTP Status 404 – Not Found</h1></body></html>"
 )
 _MODAL_DESCRIPTION = "Waiting for window confirm"
+# Provider docs §9.5: on Discord accounts, extending a video needs remix on, else code 9.
+_EXTEND_NEEDS_REMIX = "提交失败，视频扩展需要账号开启 Remix 模式"
+# Provider docs §5.2: TA's enableRemix on an account whose Midjourney remix is off.
+_NO_REMIX = "当前账号不支持 remix 模式"
+_PAD_CHUNK = 1 << 20
 _RENDER_CACHE_SIZE = 1000
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -168,11 +197,13 @@ class Simulator:
         self.requests: list[RecordedRequest] = []
         self.tasks: dict[str, SimTask] = {}
         self.blobs: dict[str, tuple[bytes, str]] = {}  # uploaded / input images by name: (bytes, mime)
+        self.callbacks: list[CallbackAttempt] = []  # every notifyHook POST attempted, in the order they ended
         self.base_url: str = ""
         self._rendered: dict[tuple[str, int], bytes] = {}
         self._blob_ids = itertools.count(1)
         self._rng = random.Random()
         self._runner: web.AppRunner | None = None
+        self._notifier = Notifier(self)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -191,6 +222,7 @@ class Simulator:
                 "submit/upload-discord-images": self._upload,
                 "submit/change": self._change,
                 "submit/simple-change": self._simple_change,
+                "submit/video": self._video,
                 "insight-face/swap": self._swap,
                 "task/list-by-condition": self._list_by_condition,
                 "task/list-by-ids": self._list_by_condition,
@@ -203,7 +235,9 @@ class Simulator:
             r.add_get(f"{prefix}/task/list", self._task_list)
             r.add_get(f"{prefix}/task/queue", self._task_queue)
         r.add_get("/images/{name}", self._image)
+        r.add_get("/videos/{name}", self._video_file)
         r.add_get("/_sim/tasks", self._sim_tasks)
+        r.add_get("/_sim/callbacks", self._sim_callbacks)
         r.add_get("/_sim/config", self._sim_get_config)
         r.add_post("/_sim/config", self._sim_config)
         r.add_post("/_sim/tasks/{id}/finish", self._sim_finish)
@@ -222,6 +256,7 @@ class Simulator:
             await runner.cleanup()
             raise
         self._runner = runner
+        await self._notifier.start()
         bound_port = port
         for address in runner.addresses:
             if isinstance(address, tuple) and len(address) >= 2:
@@ -240,6 +275,7 @@ class Simulator:
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
+        await self._notifier.stop()
         if runner is not None:
             await runner.cleanup()
 
@@ -294,7 +330,7 @@ class Simulator:
         if fault is not None:
             status, content_type, body = fault
             return web.Response(status=status, body=body.encode(), headers={"Content-Type": content_type})
-        if request.path.startswith("/images/"):
+        if request.path.startswith(("/images/", "/videos/")):
             return await handler(request)
         # A route the implementation lacks is answered by its web framework, before any auth check.
         if not self._offered(request):
@@ -545,7 +581,8 @@ class Simulator:
             message_hash=u,
             buttons=buttons if buttons is not None else [],
             state=state if state is not None else (self._text(body, "state") or None),
-            notify_hook=self._text(body, "notifyHook") or None,
+            # new-api deletes notifyHook unless MjNotifyEnabled (provider docs §5, §11)
+            notify_hook=None if cfg.dialect == "na" else (self._text(body, "notifyHook") or None),
             bot_type=bot_type,
             mode=mode,
             prefix=prefix,
@@ -561,6 +598,7 @@ class Simulator:
         if not modal:
             self._start(task)
         self.tasks[task.id] = task
+        self._notifier.watch(task)
         return task
 
     def _start(self, task: SimTask) -> None:
@@ -669,7 +707,7 @@ class Simulator:
                 ids.append(child.id)
             return self._submit_answer(1, "提交成功", ",".join(ids), {"discordInstanceId": INSTANCE_ID})
 
-        modal = press.always_modal or (self.config.remix and press.remix_modal)
+        modal = press.always_modal or (self._remix(body) and press.remix_modal)
         child = self._child_for_press(request, body, parent, press, custom_id, modal=modal)
         if description is not None:
             child.description = description
@@ -691,14 +729,21 @@ class Simulator:
             )
         return self._accepted(child)
 
+    def _remix(self, body: dict[str, Any]) -> bool:
+        """Whether this press opens the remix modal; TA's enableRemix insists, and refuses accounts without remix."""
+        if self.config.dialect == "ta" and body.get("enableRemix") is True:
+            if not self.config.remix:
+                raise _Reject(4, _NO_REMIX)
+            return True
+        return self.config.remix
+
     def _check_press_supported(self, press: Press, custom_id: str) -> None:
         """Refuse the buttons this implementation cannot press (provider docs §8)."""
         dialect = self.config.dialect
-        if press.kind in ("bookmark", "unknown") or (press.kind == "animate" and dialect != "ta"):
+        if press.kind in ("bookmark", "unknown") or (press.video and dialect != "ta"):
             raise _unknown_action(custom_id)
-        if press.kind == "animate":
-            # Deliberate stand-in until video is simulated: answer like a TA account without video enabled.
-            raise _Reject(4, "视频功能未启用")
+        if press.kind == "extend" and not self.config.remix:
+            raise _Reject(9, _EXTEND_NEEDS_REMIX)
         if press.kind == "picreader_all" and dialect == "plus":
             raise _Reject(4, f"不支持的操作: {custom_id}")  # PLUS docs: "Imagine all" is not supported
 
@@ -765,6 +810,8 @@ class Simulator:
         spec = parent.render
         prompt = parent.final_prompt
         kind = press.kind
+        if press.video:
+            return self._video_child(request, body, parent, press, custom_id, modal=modal)
         if kind in ("upsample", "upsample_hd"):
             assert spec is not None
             # Midjourney refuses a second U on the same cell: the press is accepted and never answered.
@@ -875,6 +922,61 @@ class Simulator:
             child.modal_prefill = "" if kind == "inpaint" else parent.final_prompt
         return child
 
+    def _video_child(
+        self, request: web.Request, body: dict[str, Any], parent: SimTask, press: Press, custom_id: str, *, modal: bool
+    ) -> SimTask:
+        """Animate on an upscaled image, U on a video grid, Extend on a picked clip (provider docs §8 rows 15–17)."""
+        kind = press.kind
+        cfg = self.config
+        if kind == "animate":
+            assert parent.render is not None
+            motion = press.detail
+            size = clip_size(parent.render.aspect, parent.long_side)
+            video = VideoSpec(
+                size=size,
+                clips=new_clips(4, motion),
+                render=parent.render,
+                render_long_side=parent.long_side,
+                pad_to=cfg.video_size_bytes,
+            )
+            result_kind, final_prompt = VIDEO_GRID, _video_prompt(parent.final_prompt, motion)
+            description = f"/up {parent.id} animate_{motion}"
+        else:
+            assert parent.video is not None
+            if kind == "video_upscale":
+                video = replace(parent.video.single(press.index - 1), pad_to=cfg.video_size_bytes)
+                result_kind, final_prompt = VIDEO_CLIP, parent.final_prompt
+                description = f"/up {parent.id} U{press.index}"
+            else:  # extend
+                video = replace(parent.video.extended(0, press.detail), pad_to=cfg.video_size_bytes)
+                result_kind, final_prompt = VIDEO_CLIP, _video_prompt(parent.final_prompt, press.detail)
+                description = f"/up {parent.id} extend_{press.detail}"
+        child = self._new_task(
+            request,
+            body,
+            action="VIDEO",
+            na_action="VIDEO",
+            kind=result_kind,
+            prompt=parent.prompt,
+            final_prompt=final_prompt,
+            description=description,
+            long_side=max(video.size),
+            parent=parent,
+            custom_id=custom_id,
+            modal=modal,
+        )
+        self._attach_video(child, video)
+        if modal:
+            child.modal_prefill = parent.final_prompt
+        return child
+
+    def _attach_video(self, task: SimTask, video: VideoSpec) -> None:
+        task.video, task.dims = video, video.size
+        if task.kind == VIDEO_GRID:
+            task.buttons = video_grid_buttons(task.message_hash, len(video.clips))
+        else:
+            task.buttons = video_clip_buttons(task.message_hash)
+
     async def _modal(self, request: web.Request) -> web.StreamResponse:
         body = await self._submit_body(request)
         task_id = self._text(body, "taskId")
@@ -904,10 +1006,18 @@ class Simulator:
         self._check_queue_full()
         self._confirm_modal(task, prompt, mask)
         self._start(task)
+        hook = self._text(body, "notifyHook")
+        if hook and self.config.dialect != "na" and hook != task.notify_hook:  # the modal submit names a hook
+            task.notify_hook = hook
+            self._notifier.watch(task)
         return self._accepted(task)
 
     def _confirm_modal(self, task: SimTask, prompt: str, mask: bytes | None) -> None:
         kind = task.press.kind if task.press is not None else ""
+        if task.kind in VIDEO_KINDS:  # Animate or Extend in remix mode: the text is the video's prompt
+            motion = task.press.detail if task.press is not None else "low"
+            task.final_prompt = _video_prompt(prompt, motion)
+            return
         assert task.render is not None
         aspect = task.render.aspect
         badge = task.render.badge
@@ -1058,6 +1168,162 @@ class Simulator:
         task.buttons = shorten_buttons(task.message_hash, details)
         return task
 
+    async def _video(self, request: web.Request) -> web.StreamResponse:
+        """`/submit/video` (provider docs §5.10): TA with video enabled, and QuantumNous new-api in front of it."""
+        body = await self._submit_body(request)
+        cfg = self.config
+        task_id = self._text(body, "taskId")
+        target: SimTask | None = None
+        prompt = self._text(body, "prompt")
+        if cfg.dialect == "na" and task_id:
+            # new-api's own checks on a video with a taskId, then it sends the origin task's prompt upstream.
+            target = self._find(task_id)
+            if target.phase(_now_ms()).status != SUCCESS:
+                raise _Reject(4, "关联任务状态错误", na_description="task_status_not_success")
+            prompt = target.prompt or prompt
+        if not prompt:
+            raise _Reject(4, "prompt不能为空")
+        motion = self._text(body, "motion").lower() or "low"
+        if motion not in MOTIONS:
+            raise _Reject(4, "motion参数错误")
+        video_type = self._text(body, "videoType") or VIDEO_TYPES[0]
+        if video_type not in VIDEO_TYPES:
+            raise _Reject(4, "videoType参数错误")
+        batch = body.get("batchSize")
+        if batch is None:
+            batch = 4
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch not in (1, 2, 4):
+            raise _Reject(4, "batchSize参数错误")
+        loop = body.get("loop") or False
+        if not isinstance(loop, bool):
+            raise _Reject(4, "loop参数错误")
+        action = self._text(body, "action").lower()
+        if action and action != "extend":
+            raise _Reject(4, "action参数错误")
+
+        if action == "extend":
+            if not task_id:
+                raise _Reject(4, "taskId不能为空")
+            target = target or self._find(task_id)
+            if target.phase(_now_ms()).status != SUCCESS:
+                raise _Reject(4, "关联任务状态错误", na_description="task_status_not_success")
+            if target.video is None:
+                raise _Reject(4, "关联任务不是视频任务")
+            index = body.get("index", 0)
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(target.video.clips):
+                raise _Reject(4, "index参数错误")
+            if not cfg.remix:
+                raise _Reject(9, _EXTEND_NEEDS_REMIX)
+            self._check_queue_full()
+            # TA presses U<index+1> on the grid, then Extend on the picked clip, and fills the modal itself.
+            video = replace(target.video.extended(index, motion), pad_to=cfg.video_size_bytes)
+            task = self._new_task(
+                request,
+                body,
+                action="VIDEO",
+                na_action="VIDEO",
+                kind=VIDEO_CLIP,
+                prompt=prompt,
+                final_prompt=_video_prompt(prompt, motion),
+                description="/video extend",
+                long_side=max(video.size),
+                parent=target,
+            )
+        else:
+            image = body.get("image")
+            if not image:
+                raise _Reject(4, "image不能为空")
+            start_url, start = self._video_source(image, prompt)
+            end_url, end = ("", None)
+            if body.get("endImage"):
+                end_url, end = self._video_source(body.get("endImage"), prompt)
+            self._check_queue_full()
+            # The prompt TA sends to Midjourney (its SubmitVideo): loop wins over an end image.
+            final = f"{start_url} {prompt} --video 1"
+            if loop:
+                final += " --end loop"
+            elif end_url:
+                final += f" --end {end_url}"
+            final += f" --motion {motion}"
+            if batch in (1, 2):
+                final += f" --bs {batch}"
+            video = replace(
+                start,
+                clips=new_clips(batch, motion),
+                loop=loop,
+                end_image=None if loop or end is None else _source_bytes(end),
+                pad_to=cfg.video_size_bytes,
+            )
+            task = self._new_task(
+                request,
+                body,
+                action="VIDEO",
+                na_action="VIDEO",
+                kind=VIDEO_GRID,
+                prompt=prompt,
+                final_prompt=final,
+                description=f"/video {prompt}",
+                long_side=max(video.size),
+            )
+            task.base_image_url = start_url
+        task.video_type = video_type
+        self._attach_video(task, video)
+        return self._accepted(task)
+
+    def _video_source(self, value: object, prompt: str) -> tuple[str, VideoSpec]:
+        """The first (or last) frame of a /submit/video: (its URL for the prompt, a VideoSpec showing it).
+
+        TA takes a URL, a data URL or bare base64 (provider docs §10.1). The simulator reaches no network: a URL
+        of its own images is resolved, any other URL is drawn as a stand-in image.
+        """
+        if not isinstance(value, str):
+            raise _Reject(4, "base64格式错误")
+        value = value.strip()
+        if re.match(r"^https?://", value, re.IGNORECASE):
+            own = self._own_image(value)
+            if own is not None:
+                return value, own
+            render = RenderSpec(tiles=random_tiles(self._rng), aspect=parse_ar(prompt) or (1, 1), text=prompt)
+            long_side = self.config.image_size
+            return value, VideoSpec(
+                size=clip_size(render.aspect, long_side), clips=(), render=render, render_long_side=long_side
+            )
+        parsed = parse_data_url(value)
+        if parsed is None and not value.startswith("data:"):
+            with contextlib.suppress(binascii.Error, ValueError):
+                raw = base64.b64decode(re.sub(r"\s+", "", value), validate=True)
+                parsed = ("image/png", raw) if raw else None  # bare base64 is taken as PNG
+        size = image_size_of(parsed[1]) if parsed is not None else None
+        if parsed is None or size is None:
+            raise _Reject(4, "base64格式错误")
+        url = self._blob_url(self._store_blob("video", *parsed))
+        long_side = min(self.config.image_size, max(size))
+        return url, VideoSpec(size=even_size(_fit(size, long_side)), clips=(), image=parsed[1])
+
+    def _own_image(self, url: str) -> VideoSpec | None:
+        """A URL of this simulator's /images/ as a video's first frame (uploads, results, grid cells)."""
+        prefix = f"{self.public_base}/images/"
+        if not url.startswith(prefix):
+            return None
+        name = url[len(prefix) :].split("?", 1)[0]
+        blob = self.blobs.get(name)
+        if blob is not None:
+            size = image_size_of(blob[0])
+            if size is None:
+                return None
+            long_side = min(self.config.image_size, max(size))
+            return VideoSpec(size=even_size(_fit(size, long_side)), clips=(), image=blob[0])
+        match = re.fullmatch(r"(\d+)(?:_c([1-4]))?\.png", name)
+        task = self.tasks.get(match.group(1)) if match else None
+        if match is None or task is None or task.render is None:
+            return None
+        render, long_side = task.render, task.long_side
+        if match.group(2):
+            if not render.is_grid:
+                return None
+            render, long_side = render.single(int(match.group(2))), max(16, long_side // 2)
+        return VideoSpec(size=clip_size(render.aspect, long_side), clips=(), render=render, render_long_side=long_side)
+
     async def _swap(self, request: web.Request) -> web.StreamResponse:
         body = await self._submit_body(request)
         source, target = parse_data_url(body.get("sourceBase64")), parse_data_url(body.get("targetBase64"))
@@ -1203,6 +1469,9 @@ class Simulator:
         blob = self.blobs.get(name)
         if blob is not None:
             return web.Response(body=blob[0], content_type=blob[1])
+        video = re.fullmatch(r"(\d+)(?:_s([1-4]))?\.(png|webp)", name)
+        if video is not None and video.group(1) in self.tasks and self.tasks[video.group(1)].video is not None:
+            return await self._video_image(self.tasks[video.group(1)], name, video.group(2), video.group(3))
         match = re.fullmatch(r"(\d+)(?:_p(\d{1,3})|_c([1-4]))?\.png", name)
         task = self.tasks.get(match.group(1)) if match else None
         if match is None or task is None:
@@ -1217,6 +1486,56 @@ class Simulator:
                 del self._rendered[next(iter(self._rendered))]
             self._rendered[key] = data
         return web.Response(body=data, content_type="image/png")
+
+    async def _video_image(self, task: SimTask, name: str, still: str | None, ext: str) -> web.StreamResponse:
+        """A video task's stills (`<id>_s<n>.png`, the first frame of clip n) and animated WebP (`<id>.webp`)."""
+        video = task.video
+        assert video is not None
+        if (ext == "webp") == (still is not None) or (still is not None and int(still) > len(video.clips)):
+            raise web.HTTPNotFound()
+        if still is not None:
+            data = await self._cached(name, video, lambda: render_still_png(video, int(still) - 1))
+            return web.Response(body=data, content_type="image/png")
+        data = await self._cached(name, video, lambda: render_webp(video))
+        return web.Response(body=data, content_type="image/webp")
+
+    async def _video_file(self, request: web.Request) -> web.StreamResponse:
+        """`/videos/<id>_v<n>.mp4`: clip n of a video task, an H.264 MP4 (no auth, like a CDN)."""
+        name = request.match_info["name"]
+        match = re.fullmatch(r"(\d+)_v([1-4])\.mp4", name)
+        task = self.tasks.get(match.group(1)) if match else None
+        if match is None or task is None or task.video is None or int(match.group(2)) > len(task.video.clips):
+            raise web.HTTPNotFound()
+        video, index = task.video, int(match.group(2)) - 1
+        try:
+            data = await self._cached(name, replace(video, pad_to=None), lambda: render_clip_mp4(video, index))
+        except VideoUnavailable as exc:
+            return web.Response(status=501, text=f"MJ simulator: {exc}", content_type="text/plain")
+        header, zeros = padding(len(data), video.pad_to)
+        if not header:
+            return web.Response(body=data, content_type="video/mp4")
+        # Padded (video_size_bytes): stream it, so a clip "over the upload limit" costs no such buffer.
+        response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
+        response.content_length = len(data) + len(header) + zeros
+        await response.prepare(request)
+        await response.write(data + header)
+        chunk = bytes(min(zeros, _PAD_CHUNK))
+        while zeros > 0:
+            step = min(zeros, len(chunk))
+            await response.write(chunk[:step] if step < len(chunk) else chunk)
+            zeros -= step
+        await response.write_eof()
+        return response
+
+    async def _cached(self, name: str, spec: object, render: Callable[[], bytes]) -> bytes:
+        key = (name, hash(spec))
+        data = self._rendered.get(key)
+        if data is None:
+            data = await asyncio.to_thread(render)
+            if len(self._rendered) >= _RENDER_CACHE_SIZE:  # drop the oldest render
+                del self._rendered[next(iter(self._rendered))]
+            self._rendered[key] = data
+        return data
 
     @staticmethod
     def _render(task: SimTask, preview: str | None, cell: str | None) -> bytes | None:
@@ -1251,6 +1570,10 @@ class Simulator:
             }
             out.append(item)
         return self._json(out)
+
+    async def _sim_callbacks(self, request: web.Request) -> web.StreamResponse:
+        """Every notifyHook POST attempted so far (url, body, status or error, time)."""
+        return self._json([attempt.to_json() for attempt in self.callbacks])
 
     async def _sim_get_config(self, request: web.Request) -> web.StreamResponse:
         return self._json(self.config.to_json())
@@ -1305,6 +1628,31 @@ def _na_change_rules(action: str, index: object) -> None:
         raise _Reject(4, "index参数错误", na_description="index_is_required")
 
 
+def _video_prompt(prompt: str, motion: str) -> str:
+    """The prompt as Midjourney echoes a video job: the motion and `--video 1` appended (unless already there)."""
+    out = prompt.strip()
+    if "--motion" not in out.lower():
+        out = f"{out} --motion {motion}"
+    if "--video" not in out.lower():
+        out = f"{out} --video 1"
+    return out.strip()
+
+
+def _fit(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    w, h = size
+    scale = long_side / max(w, h, 1)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def _source_bytes(spec: VideoSpec) -> bytes | None:
+    """An end image as bytes: an input image as it is, a rendered one drawn now."""
+    if spec.image is not None:
+        return spec.image
+    if spec.render is not None:
+        return render_png(spec.render, spec.render_long_side)
+    return None
+
+
 def _change_description(parent_id: str, press: Press) -> str:
     if press.kind == "variation":
         return f"/up {parent_id} V{press.index}"
@@ -1338,7 +1686,10 @@ def run_simulator(host: str = "127.0.0.1", port: int = 8090, config: SimulatorCo
             lines.append(f"  MJ_AUTH_STYLE={cfg.auth_style}")
         else:
             lines.append("  (no API key required; any MJ_API_KEY is accepted)")
-        lines.append(f"Control: GET {url}/_sim/tasks, POST {url}/_sim/config, POST {url}/_sim/tasks/<id>/finish")
+        lines.append(
+            f"Control: GET {url}/_sim/tasks, POST {url}/_sim/config, POST {url}/_sim/tasks/<id>/finish,"
+            f" GET {url}/_sim/callbacks"
+        )
         lines.append("Press Ctrl-C to stop.")
         print("\n".join(lines), flush=True)
         try:

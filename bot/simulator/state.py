@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.simulator.images import RenderSpec, fit_aspect
+from bot.simulator.videos import VideoSpec
 
 # ---------------------------------------------------------------------------------------------- statuses
 
@@ -30,6 +31,9 @@ UPSCALE_HD = "upscale_hd"
 DESCRIBE = "describe"
 SHORTEN = "shorten"
 SWAP = "swap"
+VIDEO_GRID = "video_grid"  # an Animate press or /submit/video: 1, 2 or 4 clips with U buttons
+VIDEO_CLIP = "video_clip"  # one picked (video_virtual_upscale) or extended clip, with the Extend buttons
+VIDEO_KINDS = frozenset({VIDEO_GRID, VIDEO_CLIP})
 
 INSTANCE_ID = "1118138338562560102"
 CHANNEL_ID = "1118138338562560102"
@@ -254,6 +258,19 @@ def _animate_buttons(u: str) -> list[dict[str, Any]]:
     ]
 
 
+def video_grid_buttons(u: str, clips: int) -> list[dict[str, Any]]:
+    """A video grid's buttons (provider docs §8 row 16): U1… pick one clip."""
+    return [button(f"MJ::JOB::video_virtual_upscale::{n}::{u}", f"U{n}") for n in range(1, clips + 1)]
+
+
+def video_clip_buttons(u: str) -> list[dict[str, Any]]:
+    """A picked or extended clip's buttons (provider docs §8 row 17)."""
+    return [
+        button(f"MJ::JOB::animate_high_extend::1::{u}", "Extend (High motion)", "🎞️"),
+        button(f"MJ::JOB::animate_low_extend::1::{u}", "Extend (Low motion)", "🎞️"),
+    ]
+
+
 def _bookmark_button(u: str) -> dict[str, Any]:
     return button(f"MJ::BOOKMARK::{u}", "", "❤️")
 
@@ -343,7 +360,12 @@ class Press:
 
     @property
     def remix_modal(self) -> bool:
-        return self.kind in {"variation", "low_variation", "high_variation", "reroll", "pan"}
+        return self.kind in {"variation", "low_variation", "high_variation", "reroll", "pan", "animate", "extend"}
+
+    @property
+    def video(self) -> bool:
+        """Presses only TA forwards (provider docs §8 rows 15–17)."""
+        return self.kind in {"animate", "video_upscale", "extend"}
 
 
 _PRESSES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -357,6 +379,8 @@ _PRESSES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^MJ::CustomZoom::(?:1::)?[\w-]+$"), "custom_zoom"),
     (re.compile(r"^MJ::JOB::pan_(left|right|up|down)::1::[\w-]+::SOLO$"), "pan"),
     (re.compile(r"^MJ::JOB::animate_(high|low)::1::[\w-]+::SOLO$"), "animate"),
+    (re.compile(r"^MJ::JOB::video_virtual_upscale::([1-4])::[\w-]+$"), "video_upscale"),
+    (re.compile(r"^MJ::JOB::animate_(high|low)_extend::[1-4]::[\w-]+$"), "extend"),
     (re.compile(r"^MJ::BOOKMARK::[\w-]+$"), "bookmark"),
     (re.compile(r"^MJ::Job::PicReader::all$"), "picreader_all"),
     (re.compile(r"^MJ::Job::PicReader::([1-4])$"), "picreader"),
@@ -374,7 +398,7 @@ def parse_press(custom_id: str) -> Press:
         group = match.group(1) if match.groups() else ""
         if kind == "vary":
             return Press(f"{group}_variation")
-        if kind in ("upsample", "variation", "picreader", "analyzer"):
+        if kind in ("upsample", "variation", "picreader", "analyzer", "video_upscale"):
             return Press(kind, index=int(group))
         return Press(kind, detail=group)
     return Press("unknown")
@@ -396,7 +420,7 @@ class SimTask:
     id: str
     action: str  # TA-style action name (IMAGINE, UPSCALE, UPSCALE_HD, VARIATION, ZOOM, PAN, …)
     na_action: str  # what a new-api relay would store (LOW_VARIATION, CUSTOM_ZOOM, …)
-    kind: str  # result kind: grid / upscale / upscale_hd / describe / shorten / swap
+    kind: str  # result kind: grid / upscale / upscale_hd / describe / shorten / swap / video_grid / video_clip
     prompt: str
     final_prompt: str
     description: str
@@ -423,6 +447,9 @@ class SimTask:
     result_text: str = ""  # describe / shorten text (finalPrompt at SUCCESS)
     pan: str | None = None
     cell: int | None = None  # UPSCALE: the grid cell (1..4) this task upscaled
+    video: VideoSpec | None = None  # video tasks: the clips
+    video_type: str | None = None  # /submit/video `videoType`
+    base_image_url: str | None = None  # /submit/video: the start image (TA's baseImageUrl)
     # lifecycle (snapshotted from the config at creation so changing it does not rewrite history)
     queued: bool = False
     queue_s: float = 1.0
@@ -484,6 +511,8 @@ class SimTask:
         return fit_aspect(self.render.aspect, self.long_side)
 
     def image_url(self, ph: Phase, base: str) -> str | None:
+        if self.video is not None:  # the animated WebP of the Discord message; no previews
+            return f"{base}/images/{self.id}.webp" if ph.status == SUCCESS else None
         if ph.status == SUCCESS:
             if self.external_url is not None:
                 return self.external_url
@@ -504,10 +533,44 @@ class SimTask:
             for n in range(1, 5)
         ]
 
+    def video_urls(self, base: str) -> list[str]:
+        if self.video is None:
+            return []
+        return [f"{base}/videos/{self.id}_v{n}.mp4" for n in range(1, len(self.video.clips) + 1)]
+
+    def still_urls(self, base: str) -> list[str]:
+        """The first frame of each clip (a video task's `imageUrls` and the clips' thumbnails)."""
+        if self.video is None:
+            return []
+        return [f"{base}/images/{self.id}_s{n}.png" for n in range(1, len(self.video.clips) + 1)]
+
+    def change_times(self, after_ms: float, until_ms: float) -> list[float]:
+        """Times in (after_ms, until_ms] to look at to see every phase the task went through, ending at until_ms.
+
+        The lifecycle is a function of time, so its changes can be listed instead of sampled: the start, the end
+        of the queue and of SUBMITTED, each progress step, the end, a forced finish and a cancel.
+        """
+        marks: list[float] = []
+        if self.start_ms is not None:
+            start = self.start_ms
+            q = self.queue_s * 1000.0 if self.queued else 0.0
+            s = self.submitted_s * 1000.0
+            r = self.render_s * 1000.0
+            n = len(self.steps or (0,))
+            marks += [start, start + q, start + q + s, start + q + s + r]
+            marks += [start + q + s + i * r / n for i in range(1, n)]
+        marks += [m for m in (self.forced_ms, self.cancelled_ms) if m is not None]
+        # Just past each mark, so that float rounding cannot land on the old side of it.
+        times = {min(m + _CHANGE_EPS_MS, until_ms) for m in marks if after_ms < m + _CHANGE_EPS_MS}
+        times.add(until_ms)
+        return sorted(t for t in times if t > after_ms)
+
     @property
     def seed(self) -> str:
         return str(int(hashlib.sha256(self.id.encode()).hexdigest(), 16) % 4294967296)
 
+
+_CHANGE_EPS_MS = 0.05
 
 # ---------------------------------------------------------------------------------------------- JSON views
 
@@ -561,6 +624,8 @@ def task_json(task: SimTask, dialect: str, base: str, now_ms: float) -> dict[str
     action = task.action
     if dialect != "ta" and action == "UPSCALE_HD":
         action = "UPSCALE"
+    video_urls = task.video_urls(base) if done else []
+    still_urls = task.still_urls(base) if done else []
 
     if dialect == "na":
         out_na: dict[str, Any] = {
@@ -584,7 +649,17 @@ def task_json(task: SimTask, dialect: str, base: str, now_ms: float) -> dict[str
             "properties": {"finalPrompt": final_prompt, "finalZhPrompt": ""},
         }
         assert tuple(out_na) == _NA_KEYS
-        return out_na
+        if task.video is None:
+            return out_na
+        # QuantumNous new-api's MidjourneyDto adds videoUrl and videoUrls ([{url}], no thumbnail) after
+        # imageUrl; the simulator shows them on video tasks only (the only ones that route needs).
+        video_keys: dict[str, Any] = {
+            "videoUrl": video_urls[0] if video_urls else "",
+            "videoUrls": [{"url": u} for u in video_urls] if video_urls else None,  # None: a nil Go slice
+        }
+        keys = list(out_na)
+        at = keys.index("imageUrl") + 1
+        return {k: out_na[k] for k in keys[:at]} | video_keys | {k: out_na[k] for k in keys[at:]}
 
     started = ph.status in (IN_PROGRESS, SUCCESS, FAILURE) or (ph.status == CANCEL and ph.start_ms is not None)
     speed = speed_of(task.mode, task.final_prompt)
@@ -634,10 +709,19 @@ def task_json(task: SimTask, dialect: str, base: str, now_ms: float) -> dict[str
     }
     if dialect == "nz":
         del out["buttons"]  # novicezk's open-source Task has no buttons (provider docs §6.1)
+    if task.video is not None or dialect == "ta":  # TA's entity always has the video fields (provider docs §6.1)
+        out["videoUrl"] = video_urls[0] if video_urls else None
+        out["videoUrls"] = [{"url": v, "thumbnail": t} for v, t in zip(video_urls, still_urls, strict=True)]
     dims = task.image_dims
     if dialect == "plus" and done and dims is not None:
         out["imageWidth"], out["imageHeight"] = dims
     if dialect == "ta":
+        if task.video is not None:  # stills of the clips; the first one is the thumbnail
+            ta_images = [{"url": u, "thumbnail": u} for u in still_urls]
+            thumbnail = still_urls[0] if still_urls else None
+        else:
+            ta_images = task.cell_urls(base) if done else []
+            thumbnail = image_url if done else None
         use_time = None
         if ph.finish_ms is not None and ph.start_ms is not None:
             use_time = f"{(ph.finish_ms - ph.start_ms) / 1000:.2f} s"
@@ -655,14 +739,15 @@ def task_json(task: SimTask, dialect: str, base: str, now_ms: float) -> dict[str
                 "instanceId": INSTANCE_ID,
                 "seed": None,
                 "seedError": None,
-                "imageUrls": task.cell_urls(base) if done else [],
-                "thumbnailUrl": image_url if done else None,
-                "baseImageUrl": None,
+                "imageUrls": ta_images,
+                "thumbnailUrl": thumbnail,
+                "baseImageUrl": task.base_image_url,
                 "url": image_url if done else None,
                 "proxyUrl": image_url if done else None,
                 "width": dims[0] if (done and dims) else None,
                 "height": dims[1] if (done and dims) else None,
-                "contentType": "image/png" if (done and image_url) else None,
+                "contentType": ("image/webp" if task.video else "image/png") if (done and image_url) else None,
+                "videoType": task.video_type,
                 "promptFull": task.final_prompt,
                 "language": None,
                 "customId": task.custom_id or None,
