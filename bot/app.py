@@ -23,10 +23,12 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.config import Settings
 from bot.jobs import ImageFetcher, JobRunner, JobService, Scheduler
 from bot.mj import MJClient
+from bot.server import WebServer
 from bot.store import Database
 from bot.telegram import handlers
 from bot.telegram.display import TelegramDisplay
 from bot.telegram.handlers.photos import Photos
+from bot.telegram.miniapp import RegionApp
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ class BotRuntime:
     scheduler: Scheduler
     service: JobService
     photos: Photos
+    server: WebServer | None
 
 
 class StartupError(Exception):
@@ -88,7 +91,7 @@ def build(
         client,
         db,
         images,
-        TelegramDisplay(app.bot),
+        TelegramDisplay(app.bot, public_url=settings.public_url),
         job_timeout=settings.job_timeout_minutes * 60,
         edit_interval=settings.status_edit_interval,
         input_timeout=settings.input_timeout_minutes * 60,
@@ -96,7 +99,11 @@ def build(
     scheduler = Scheduler(runner, poll_interval=settings.poll_interval)
     service = JobService(runner, scheduler, db)
     photos = handlers.register(app, service)
-    return BotRuntime(settings, app, db, client, images, runner, scheduler, service, photos)
+    server = None
+    if settings.public_url:
+        server = WebServer(settings.listen_host, settings.port)
+        server.add_routes(RegionApp(app.bot, service, settings.telegram_bot_token.get_secret_value()).routes())
+    return BotRuntime(settings, app, db, client, images, runner, scheduler, service, photos, server)
 
 
 async def start(bot: BotRuntime) -> None:
@@ -111,6 +118,8 @@ async def start(bot: BotRuntime) -> None:
     except TelegramError as exc:
         log.warning("could not set the command menu: %s", exc)
     await bot.scheduler.start()
+    if bot.server is not None:
+        await bot.server.start()
     _touch(heartbeat_path(bot.settings))  # Telegram answered getMe just now
     if bot.app.job_queue is not None:
         bot.app.job_queue.run_repeating(_heartbeat, HEARTBEAT_EVERY, data=heartbeat_path(bot.settings))
@@ -127,6 +136,8 @@ async def stop(bot: BotRuntime) -> None:
     if bot.app.running:
         await bot.app.stop()
     await bot.photos.close()
+    if bot.server is not None:
+        await bot.server.stop()
     await bot.scheduler.stop()
     await bot.app.shutdown()
     await bot.client.aclose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     input_timeout_minutes: float = Field(default=15.0, gt=0)
     status_edit_interval: float = Field(default=3.0, ge=0)
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    public_url: str | None = None  # where a TLS proxy makes the bot's HTTP server reachable (the Mini App)
+    port: int = Field(default=8080, ge=0, le=65535)
+    listen_host: str = "0.0.0.0"
     log_level: str = "INFO"
 
     @field_validator("telegram_bot_token")
@@ -53,6 +57,18 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("expected an http:// or https:// URL")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip().rstrip("/"))
+        if parts.scheme != "https":
+            raise ValueError("expected an https:// URL (Telegram opens Mini Apps and sends webhooks only over HTTPS)")
+        if not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("expected a base URL such as https://bot.example.com")
+        return value.strip().rstrip("/")
 
     @field_validator("mj_api_key")
     @classmethod

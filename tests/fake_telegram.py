@@ -2579,12 +2579,29 @@ class FakeTelegram:
         if not isinstance(value, dict):
             raise _bad("Bad Request: object expected as reply markup")
         if "inline_keyboard" in value:
-            return self._validate_inline_keyboard(value["inline_keyboard"]), None
+            rows = self._validate_inline_keyboard(value["inline_keyboard"])
+            self._check_web_apps(req, rows or [])
+            return rows, None
         if inline_only:
             raise _bad(ERR_INLINE_KEYBOARD_EXPECTED)
         if not any(key in value for key in ("keyboard", "remove_keyboard", "force_reply")):
             raise _bad(ERR_MARKUP_JSON)
         return None, value
+
+    def _check_web_apps(self, req: _Request, rows: list[list[JSONDict]]) -> None:
+        """Web App buttons open HTTPS pages only, and only from private chats with the bot."""
+        apps = [button["web_app"] for row in rows for button in row if "web_app" in button]
+        if not apps:
+            return
+        chat = self._chats.get(req.get_int("chat_id")) if req.get("chat_id") not in (None, "") else None
+        if chat is not None and chat.type != "private":
+            raise _bad("Bad Request: BUTTON_TYPE_INVALID")
+        for app in apps:
+            url = app.get("url") if isinstance(app, dict) else None
+            if not isinstance(url, str) or not url.startswith("https://"):
+                raise _bad(
+                    f"Bad Request: inline keyboard button Web App URL '{url}' is invalid: Only HTTPS links are allowed"
+                )
 
     @staticmethod
     def _validate_inline_keyboard(rows: Any) -> list[list[JSONDict]] | None:

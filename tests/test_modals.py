@@ -23,6 +23,13 @@ from tests.fake_telegram import Chat, FakeTelegram, Message
 from tests.test_flow import GRID_ROWS, finished, showing, status_reply_to
 
 
+async def showing_button(tg: FakeTelegram, chat: Chat, message_id: int, label: str) -> None:
+    def shown() -> bool:
+        return any(label in row for row in tg.message(chat, message_id).button_rows)
+
+    await tg.wait_for(shown)
+
+
 def submits(sim: Simulator, route: str) -> list[dict[str, Any]]:
     return [r.json for r in sim.requests if r.path.endswith(route) and isinstance(r.json, dict)]
 
@@ -169,6 +176,36 @@ async def test_the_persons_remix_switch_asks_before_anything_is_sent(
     assert "Remix is off" in (await reply_to(tg, chat, off.message_id)).plain_text
 
 
+async def test_remix_on_a_ta_account_without_remix_is_sent_as_it_was(tg: FakeTelegram, sim: Simulator, ta) -> None:
+    # TA refuses enableRemix when the account's remix is off (code 4); the press then goes without it.
+    chat = tg.private_chat()
+    tg.send_text(chat, "/remix")
+    request = tg.send_text(chat, "/imagine a sleepy fox")
+    grid = await finished(tg, chat, (await reply_to(tg, chat, request.message_id)).message_id)
+    status, question = await press_and_ask(tg, chat, grid, "V2")
+    tg.send_text(chat, "a sleepy fox in the rain", reply_to=question.message_id)
+    varied = await finished(tg, chat, status.message_id)
+    assert varied.button_rows == GRID_ROWS
+    assert [a.get("enableRemix") for a in submits(sim, "/submit/action")] == [True, None]
+    assert "Sent as it was" in tg.message(chat, question.message_id).plain_text
+
+
+async def test_remix_on_a_ta_account_with_remix_sends_the_new_prompt(tg: FakeTelegram, sim: Simulator, ta) -> None:
+    sim.config.remix = True
+    chat = tg.private_chat()
+    tg.send_text(chat, "/remix")
+    request = tg.send_text(chat, "/imagine a sleepy fox")
+    grid = await finished(tg, chat, (await reply_to(tg, chat, request.message_id)).message_id)
+    status, question = await press_and_ask(tg, chat, grid, "V2")
+    tg.send_text(chat, "a sleepy fox in the rain", reply_to=question.message_id)
+    await finished(tg, chat, status.message_id)
+    [action] = submits(sim, "/submit/action")
+    assert action["enableRemix"] is True
+    [modal] = submits(sim, "/submit/modal")
+    assert modal["prompt"] == "a sleepy fox in the rain"
+    assert "Sent as it was" not in tg.message(chat, question.message_id).plain_text
+
+
 # -- Vary (Region) ----------------------------------------------------------------------------------
 
 
@@ -178,10 +215,11 @@ async def test_vary_region_by_the_grid_sends_a_mask_of_the_chosen_squares(tg: Fa
     status, question = await press_and_ask(tg, chat, result, "🖌️ Vary (Region)")
     assert question.photo is not None  # the picture with its numbered grid
     first_overlay = question.photo.bytes
-    for square in ("1", "2", "6"):
-        tg.press(chat, question.message_id, tg.message(chat, question.message_id).callback_data_for(square))
-        await tg.wait_for(lambda s=square: f"• {s}" in tg.message(chat, question.message_id).button_rows[int(s) // 5])
-    assert tg.message(chat, question.message_id).photo.bytes != first_overlay  # the choice is drawn on it
+    for label in ("1", "2", "6"):
+        tg.press(chat, question.message_id, tg.message(chat, question.message_id).callback_data_for(label))
+        await showing_button(tg, chat, question.message_id, f"• {label}")
+    redrawn = tg.message(chat, question.message_id).photo
+    assert redrawn is not None and redrawn.bytes != first_overlay  # the choice is drawn on it
     tg.press(chat, question.message_id, tg.message(chat, question.message_id).callback_data_for("✅ Done"))
     await showing(tg, chat, question.message_id, "3 squares chosen")
     tg.send_text(chat, "a fox in a straw hat", reply_to=question.message_id)
@@ -190,6 +228,7 @@ async def test_vary_region_by_the_grid_sends_a_mask_of_the_chosen_squares(tg: Fa
     [modal] = submits(sim, "/submit/modal")
     assert modal["prompt"] == "a fox in a straw hat"
     assert modal["taskId"] == modal_task_id(sim, "MJ::Inpaint")
+    assert result.photo is not None
     upscaled = Image.open(io.BytesIO(result.photo.bytes))
     mask = Image.open(io.BytesIO(base64.b64decode(modal["maskBase64"].split(",", 1)[1]))).convert("L")
     assert mask.size == upscaled.size  # the picture's own size
@@ -198,7 +237,7 @@ async def test_vary_region_by_the_grid_sends_a_mask_of_the_chosen_squares(tg: Fa
         row, column = divmod(square - 1, 4)
         centre = (column * width // 4 + width // 8, row * height // 4 + height // 8)
         assert mask.getpixel(centre) == (255 if square in (1, 2, 6) else 0), square
-    assert set(mask.getdata()) == {0, 255}  # pure white and pure black
+    assert set(mask.tobytes()) == {0, 255}  # pure white and pure black
 
 
 async def test_done_without_squares_is_refused(tg: FakeTelegram, sim: Simulator, ta) -> None:

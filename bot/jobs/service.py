@@ -260,6 +260,23 @@ class JobService:
         mask = await asyncio.to_thread(modals.painted_mask, painted, width, height)
         return await self._send(job, modals.checked(job, prompt), mask)
 
+    async def open_question(self, user_id: int, job_id: int) -> Question:
+        """The open question of a job this person is asked (the Mini App shows it)."""
+        job = await self._records.load(job_id)
+        if job is None or job.origin.user_id != user_id:
+            raise NotYours(job_id)
+        await self._waiting(job.origin, job_id)
+        return await self._open(job_id)
+
+    async def region_picture(self, user_id: int, job_id: int) -> str | None:
+        """Telegram's file id of the picture a region is painted on."""
+        job = await self._records.load(job_id)
+        if job is None or job.origin.user_id != user_id:
+            raise NotYours(job_id)
+        await self._waiting(job.origin, job_id)
+        parent = await self._records.load(job.request.parent_job_id) if job.request.parent_job_id else None
+        return parent.shown.photo_file_id or parent.shown.document_file_id if parent is not None else None
+
     async def toggle_remix(self, user_id: int) -> bool:
         """The person's remix mode: when on, variations, rerolls and pans ask for the prompt first."""
         on = not await self._people.remix(user_id)

@@ -407,9 +407,7 @@ class MJClient:
         change = meaning(custom_id).legacy_change
         if self._press_route is _PressRoute.ACTION:
             try:
-                return await self.action(
-                    task_id, custom_id, state=state, notify_hook=notify_hook, enable_remix=enable_remix
-                )
+                return await self._action_or_plain(task_id, custom_id, state, notify_hook, enable_remix)
             except EndpointNotFound:
                 if change is None:
                     raise UnsupportedButton(f"{self._root_path}/mj/submit/action is not offered") from None
@@ -426,6 +424,21 @@ class MJClient:
         word = meaning(custom_id).simple_change
         assert word is not None  # every legacy change has a word
         return await self.simple_change(task_id, word, state=state, notify_hook=notify_hook)
+
+    async def _action_or_plain(
+        self, task_id: str, custom_id: str, state: str | None, notify_hook: str | None, enable_remix: bool
+    ) -> SubmitResult:
+        """TA refuses enableRemix when the account's remix is off (§5.2); the press then goes as it is."""
+        try:
+            return await self.action(
+                task_id, custom_id, state=state, notify_hook=notify_hook, enable_remix=enable_remix
+            )
+        except SubmitRefused as exc:
+            known = known_reason(exc.description)
+            if not enable_remix or known is None or known[0] is not Reason.NO_REMIX:
+                raise
+            log.info("the provider's account has remix off; pressing %s without asking for its modal", custom_id)
+            return await self.action(task_id, custom_id, state=state, notify_hook=notify_hook)
 
     async def action(
         self,

@@ -15,6 +15,7 @@ class Reason(StrEnum):
     BANNED = "banned"
     TIMEOUT = "timeout"
     SYSTEM = "system"
+    NO_REMIX = "no_remix"
 
 
 # The providers' words, often Chinese, as NZ, TA and new-api relays write them.
@@ -31,6 +32,8 @@ _KNOWN: tuple[tuple[str, Reason], ...] = (
     ("Banned prompt", Reason.BANNED),
     ("任务超时", Reason.TIMEOUT),
     ("系统异常", Reason.SYSTEM),
+    ("不支持 remix", Reason.NO_REMIX),  # TA: enableRemix on an account whose remix is off
+    ("不支持remix", Reason.NO_REMIX),
 )
 
 

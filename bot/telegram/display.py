@@ -31,6 +31,7 @@ from bot.jobs import (
     produces_of,
 )
 from bot.mj import Produces
+from bot.telegram.miniapp import page_url
 from bot.telegram.photos import NotAnImage, Photo, aspect_ratio, fit_photo, image_size, placeholder
 from bot.telegram.regions import grid_overlay
 from bot.telegram.texts import text
@@ -69,8 +70,9 @@ class _Posted:
 
 
 class TelegramDisplay:
-    def __init__(self, bot: ExtBot[Any]) -> None:
+    def __init__(self, bot: ExtBot[Any], *, public_url: str | None = None) -> None:
         self.bot = bot
+        self._public_url = public_url  # where the Mini App is served, if anywhere
         self._placeholder_ids: dict[tuple[int, int], str] = {}
         self._shown: dict[tuple[int, int], str] = {}  # (chat, message) → fingerprint of what it shows
         self._unreachable: set[int] = set()  # chats that refused us (blocked, kicked): no progress edits
@@ -197,7 +199,7 @@ class TelegramDisplay:
                     job.origin.chat_id,
                     await asyncio.to_thread(grid_overlay, picture, question.cells),
                     caption=question_text(job, question),
-                    reply_markup=question_keyboard(job, question),
+                    reply_markup=self._question_keyboard(job, question),
                     reply_parameters=reply,
                     message_thread_id=job.origin.thread_id,
                 )
@@ -205,7 +207,7 @@ class TelegramDisplay:
                 message = await self.bot.send_message(
                     job.origin.chat_id,
                     question_text(job, question, limit=TEXT_LIMIT),
-                    reply_markup=question_keyboard(job, question),
+                    reply_markup=self._question_keyboard(job, question),
                     reply_parameters=reply,
                     message_thread_id=job.origin.thread_id,
                 )
@@ -217,7 +219,7 @@ class TelegramDisplay:
     async def show_question(self, job: Job, question: Question, parent: Job | None) -> None:
         if question.message_id is None:
             return
-        chat_id, markup = job.origin.chat_id, question_keyboard(job, question)
+        chat_id, markup = job.origin.chat_id, self._question_keyboard(job, question)
         try:
             if question.asks is Asks.REGION and (picture := await self._picture_of(job, parent)) is not None:
                 overlay = await asyncio.to_thread(grid_overlay, picture, question.cells)
@@ -240,6 +242,10 @@ class TelegramDisplay:
             await self._edit_question(job, question, text(job.origin.language, f"question_{how}"), None)
         except TelegramError as exc:
             log.info("job %d: question not closed: %s", job.id, exc)
+
+    def _question_keyboard(self, job: Job, question: Question) -> InlineKeyboardMarkup:
+        paint = page_url(self._public_url, job.id) if self._public_url else None
+        return question_keyboard(job, question, paint)
 
     async def _edit_question(
         self, job: Job, question: Question, text_html: str, markup: InlineKeyboardMarkup | None

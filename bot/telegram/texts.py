@@ -98,6 +98,7 @@ EN: dict[str, str] = {
     "reason_banned": "the prompt may contain a banned word",
     "reason_timeout": "the job timed out at the provider",
     "reason_system": "the provider had an internal error",
+    "reason_no_remix": "the provider's Midjourney account has remix mode off",
 }
 
 RU: dict[str, str] = {
@@ -192,6 +193,7 @@ RU: dict[str, str] = {
     "reason_banned": "промпт может содержать запрещённое слово",
     "reason_timeout": "у провайдера истекло время выполнения задачи",
     "reason_system": "у провайдера произошла внутренняя ошибка",
+    "reason_no_remix": "у аккаунта Midjourney провайдера выключен режим ремикса",
 }
 
 ZH: dict[str, str] = {
@@ -264,6 +266,7 @@ ZH: dict[str, str] = {
     "reason_banned": "提示词可能包含违禁词",
     "reason_timeout": "任务在服务商处超时",
     "reason_system": "服务商系统内部出错",
+    "reason_no_remix": "服务商的 Midjourney 账号未开启 Remix 模式",
 }
 
 EN.update(
@@ -521,6 +524,15 @@ EN.update(
         ),
         "session_expired": "⌛ That /blend or /swap waited too long and has closed. Please start it again.",
         "session_still_arriving": "Your pictures are still arriving; press again in a moment.",
+        "paint_button": "🖌 Paint the area",
+        "paint_title": "Vary (Region): paint what to repaint",
+        "paint_brush": "Brush",
+        "paint_eraser": "Eraser",
+        "paint_clear": "Clear",
+        "paint_prompt": "What to draw there:",
+        "paint_send": "Send",
+        "paint_sending": "Sending…",
+        "paint_sent": "Sent. You can close this window.",
     }
 )
 
@@ -577,6 +589,15 @@ RU.update(
         ),
         "session_expired": "⌛ Это смешивание или замена лица ждали слишком долго и закрылись. Начните заново.",
         "session_still_arriving": "Картинки ещё приходят; нажмите чуть позже.",
+        "paint_button": "🖌 Закрасить область",
+        "paint_title": "Vary (Region): закрасьте, что перерисовать",
+        "paint_brush": "Кисть",
+        "paint_eraser": "Ластик",
+        "paint_clear": "Очистить",
+        "paint_prompt": "Что там нарисовать:",
+        "paint_send": "Отправить",
+        "paint_sending": "Отправляю…",
+        "paint_sent": "Отправлено. Это окно можно закрыть.",
     }
 )
 
@@ -620,6 +641,15 @@ ZH.update(
         ),
         "session_expired": "⌛ 这次混图或换脸等待太久，已经关闭。请重新开始。",
         "session_still_arriving": "图片还在接收中，请稍后再点。",
+        "paint_button": "🖌 涂抹区域",
+        "paint_title": "Vary (Region)：涂抹要重绘的部分",
+        "paint_brush": "画笔",
+        "paint_eraser": "橡皮",
+        "paint_clear": "清除",
+        "paint_prompt": "那里要画什么：",
+        "paint_send": "发送",
+        "paint_sending": "正在发送…",
+        "paint_sent": "已发送，可以关闭此窗口。",
     }
 )
 

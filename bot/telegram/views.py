@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.jobs import ButtonView, Choices, Dimensions, Job, JobKind, JobState, Picture, Problem, Question
 from bot.jobs.modals import REGION_GRID
@@ -261,7 +261,8 @@ def question_text(job: Job, question: Question, limit: int = CAPTION_LIMIT) -> s
     return f"{head}\n<code>{html.escape(_shorten(question.prefill, room))}</code>" if question.prefill else head
 
 
-def question_keyboard(job: Job, question: Question) -> InlineKeyboardMarkup:
+def question_keyboard(job: Job, question: Question, paint_url: str | None = None) -> InlineKeyboardMarkup:
+    """The question's buttons; a region can also be painted in the Mini App (`paint_url`, private chats)."""
     lang, tag = job.origin.language, f"{job.id}"
     cancel = InlineKeyboardButton(plain_text(lang, "session_cancel"), callback_data=f"{QUESTION_PREFIX}cancel:{tag}")
     if question.asks is Asks.REGION:
@@ -273,6 +274,8 @@ def question_keyboard(job: Job, question: Question) -> InlineKeyboardMarkup:
         ]
         rows = [squares[i : i + REGION_GRID] for i in range(0, len(squares), REGION_GRID)]
         done = InlineKeyboardButton(plain_text(lang, "region_done"), callback_data=f"{QUESTION_PREFIX}done:{tag}")
+        if paint_url is not None and not job.origin.in_group:  # Telegram opens Mini Apps from private chats
+            rows.insert(0, [InlineKeyboardButton(plain_text(lang, "paint_button"), web_app=WebAppInfo(paint_url))])
         return InlineKeyboardMarkup([*rows, [done, cancel]])
     if not question.prefill:
         return InlineKeyboardMarkup([[cancel]])
