@@ -219,7 +219,8 @@ async def test_vary_region_by_the_grid_sends_a_mask_of_the_chosen_squares(tg: Fa
         tg.press(chat, question.message_id, tg.message(chat, question.message_id).callback_data_for(label))
         await showing_button(tg, chat, question.message_id, f"• {label}")
     redrawn = tg.message(chat, question.message_id).photo
-    assert redrawn is not None and redrawn.bytes != first_overlay  # the choice is drawn on it
+    assert redrawn is not None
+    assert redrawn.bytes != first_overlay  # the choice is drawn on it
     tg.press(chat, question.message_id, tg.message(chat, question.message_id).callback_data_for("✅ Done"))
     await showing(tg, chat, question.message_id, "3 squares chosen")
     tg.send_text(chat, "a fox in a straw hat", reply_to=question.message_id)
