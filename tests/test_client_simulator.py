@@ -522,6 +522,26 @@ async def test_v1_base_refuses_turbo_before_sending_anything(sim: Simulator, mak
     assert sim.requests == []
 
 
+async def test_a_submit_can_name_its_own_speed(sim: Simulator, make_client: MakeClient) -> None:
+    # One person draws in relax while the bot's default is fast: the prefix (or /v1 model) is per submit.
+    client = make_client(speed=Speed.FAST)
+    relaxed = await client.imagine("a slow snail", speed=Speed.RELAX)
+    default = await client.imagine("a quick hare")
+    assert client.speeds == tuple(Speed)
+    assert sim.tasks[relaxed.task_id].mode == "RELAX"
+    assert sim.tasks[default.task_id].mode == "FAST"
+    assert [r.path for r in sim.requests] == ["/mj-relax/mj/submit/imagine", "/mj-fast/mj/submit/imagine"]
+
+    v1 = make_client(sim.base_url + "/v1")
+    assert v1.speeds == (Speed.DEFAULT, Speed.FAST, Speed.RELAX)
+    result = await v1.imagine("a slow snail", speed=Speed.RELAX)
+    assert sim.tasks[result.task_id].model == "mj-relax"
+    sent = len(sim.requests)
+    with pytest.raises(NotOffered, match="turbo"):
+        await v1.imagine("a rocket", speed=Speed.TURBO)
+    assert len(sim.requests) == sent  # nothing was sent for a speed the root lacks
+
+
 async def test_every_v1_submit_carries_model_and_bot_type(
     sim: Simulator, make_client: MakeClient, cdn: httpx.AsyncClient
 ) -> None:

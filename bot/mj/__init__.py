@@ -11,7 +11,7 @@ from bot.mj.buttons import (
     grid_buttons,
     meaning,
 )
-from bot.mj.client import AuthStyle, MJClient, Speed, check_speed
+from bot.mj.client import AuthStyle, MJClient, Speed, check_speed, speeds_offered
 from bot.mj.errors import (
     AuthenticationFailed,
     BannedPrompt,
@@ -66,4 +66,5 @@ __all__ = [
     "meaning",
     "numbered_prompts",
     "result_text",
+    "speeds_offered",
 ]

@@ -278,8 +278,22 @@ def _is_v1(base_url: str) -> bool:
 
 def check_speed(base_url: str, speed: Speed) -> None:
     """Raise ValueError when the provider root cannot be asked for this speed (§1)."""
-    if _is_v1(base_url) and speed not in _V1_MODEL:
+    if speed not in speeds_offered(base_url):
         raise ValueError(f"a /v1 provider root offers only fast and relax (model mj-fast or mj-relax), not {speed}")
+
+
+def speeds_offered(base_url: str) -> tuple[Speed, ...]:
+    """The speeds this provider root can be asked for: a /v1 root has no turbo (§1)."""
+    return tuple(_V1_MODEL) if _is_v1(base_url) else tuple(Speed)
+
+
+@dataclass(frozen=True)
+class _Root:
+    """Where one speed's requests go: the URL in front of /mj, its path (for log lines), the /v1 `model`."""
+
+    url: str
+    path: str
+    model: str | None
 
 
 class _PressRoute(StrEnum):
@@ -334,10 +348,13 @@ class MJClient:
         check_speed(base, self._speed)
         # Seed-S3 style providers: /v1/mj/... with the speed as `model` in every submit body (§1).
         v1 = _is_v1(base)
-        prefix = "" if v1 else _PATH_PREFIX[self._speed]
-        self._root = base + prefix
-        self._root_path = parts.path + prefix
-        self._model = _V1_MODEL[self._speed] if v1 else None
+        self._roots = {
+            offered: _Root(base, parts.path, _V1_MODEL[offered])
+            if v1
+            else _Root(base + _PATH_PREFIX[offered], parts.path + _PATH_PREFIX[offered], None)
+            for offered in speeds_offered(base)
+        }
+        self._root_path = self._roots[self._speed].path
         key = _clean_key(api_key, auth_style)
         self._secrets = _secret_variants(key)
         self._timeout = timeout
@@ -354,7 +371,13 @@ class MJClient:
 
     @property
     def speed(self) -> Speed:
+        """The speed a submit gets unless it names its own."""
         return self._speed
+
+    @property
+    def speeds(self) -> tuple[Speed, ...]:
+        """The speeds a submit can name here."""
+        return tuple(self._roots)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -380,6 +403,7 @@ class MJClient:
         bot_type: BotType = BotType.MIDJOURNEY,
         state: str | None = None,
         notify_hook: str | None = None,
+        speed: Speed | None = None,
     ) -> SubmitResult:
         body = _compact(
             prompt=prompt,
@@ -388,7 +412,7 @@ class MJClient:
             state=state,
             notifyHook=notify_hook,
         )
-        return await self._submit("/mj/submit/imagine", body)
+        return await self._submit("/mj/submit/imagine", body, speed=speed)
 
     async def press(
         self,
@@ -398,6 +422,7 @@ class MJClient:
         state: str | None = None,
         notify_hook: str | None = None,
         enable_remix: bool = False,
+        speed: Speed | None = None,
     ) -> SubmitResult:
         """Press one of a task's buttons, through whichever route this provider has (§5.2, §5.9).
 
@@ -407,7 +432,7 @@ class MJClient:
         change = meaning(custom_id).legacy_change
         if self._press_route is _PressRoute.ACTION:
             try:
-                return await self._action_or_plain(task_id, custom_id, state, notify_hook, enable_remix)
+                return await self._action_or_plain(task_id, custom_id, state, notify_hook, enable_remix, speed)
             except EndpointNotFound:
                 if change is None:
                     raise UnsupportedButton(f"{self._root_path}/mj/submit/action is not offered") from None
@@ -417,28 +442,34 @@ class MJClient:
             raise UnsupportedButton(f"{self._root_path}/mj/submit/action is not offered by this provider")
         if self._press_route is _PressRoute.CHANGE:
             try:
-                return await self.change(task_id, *change, state=state, notify_hook=notify_hook)
+                return await self.change(task_id, *change, state=state, notify_hook=notify_hook, speed=speed)
             except EndpointNotFound:
                 log.info("the provider has no /submit/change; pressing buttons through /submit/simple-change")
                 self._press_route = _PressRoute.SIMPLE_CHANGE
         word = meaning(custom_id).simple_change
         assert word is not None  # every legacy change has a word
-        return await self.simple_change(task_id, word, state=state, notify_hook=notify_hook)
+        return await self.simple_change(task_id, word, state=state, notify_hook=notify_hook, speed=speed)
 
     async def _action_or_plain(
-        self, task_id: str, custom_id: str, state: str | None, notify_hook: str | None, enable_remix: bool
+        self,
+        task_id: str,
+        custom_id: str,
+        state: str | None,
+        notify_hook: str | None,
+        enable_remix: bool,
+        speed: Speed | None,
     ) -> SubmitResult:
         """TA refuses enableRemix when the account's remix is off (§5.2); the press then goes as it is."""
         try:
             return await self.action(
-                task_id, custom_id, state=state, notify_hook=notify_hook, enable_remix=enable_remix
+                task_id, custom_id, state=state, notify_hook=notify_hook, enable_remix=enable_remix, speed=speed
             )
         except SubmitRefused as exc:
             known = known_reason(exc.description)
             if not enable_remix or known is None or known[0] is not Reason.NO_REMIX:
                 raise
             log.info("the provider's account has remix off; pressing %s without asking for its modal", custom_id)
-            return await self.action(task_id, custom_id, state=state, notify_hook=notify_hook)
+            return await self.action(task_id, custom_id, state=state, notify_hook=notify_hook, speed=speed)
 
     async def action(
         self,
@@ -448,6 +479,7 @@ class MJClient:
         state: str | None = None,
         notify_hook: str | None = None,
         enable_remix: bool = False,
+        speed: Speed | None = None,
     ) -> SubmitResult:
         """`enable_remix` asks for the modal even where the account submits remix on its own (TA, §5.2)."""
         body = _compact(
@@ -457,19 +489,32 @@ class MJClient:
             notifyHook=notify_hook,
             enableRemix=True if enable_remix else None,
         )
-        return await self._submit("/mj/submit/action", body)
+        return await self._submit("/mj/submit/action", body, speed=speed)
 
     async def change(
-        self, task_id: str, action: str, index: int, *, state: str | None = None, notify_hook: str | None = None
+        self,
+        task_id: str,
+        action: str,
+        index: int,
+        *,
+        state: str | None = None,
+        notify_hook: str | None = None,
+        speed: Speed | None = None,
     ) -> SubmitResult:
         body = _compact(taskId=task_id, action=action, index=index, state=state, notifyHook=notify_hook)
-        return await self._submit("/mj/submit/change", body)
+        return await self._submit("/mj/submit/change", body, speed=speed)
 
     async def simple_change(
-        self, task_id: str, word: str, *, state: str | None = None, notify_hook: str | None = None
+        self,
+        task_id: str,
+        word: str,
+        *,
+        state: str | None = None,
+        notify_hook: str | None = None,
+        speed: Speed | None = None,
     ) -> SubmitResult:
         body = _compact(content=f"{task_id} {word}", state=state, notifyHook=notify_hook)
-        return await self._submit("/mj/submit/simple-change", body)
+        return await self._submit("/mj/submit/simple-change", body, speed=speed)
 
     async def modal(
         self,
@@ -479,9 +524,10 @@ class MJClient:
         mask_base64: str | None = None,
         state: str | None = None,
         notify_hook: str | None = None,
+        speed: Speed | None = None,
     ) -> SubmitResult:
         body = _compact(taskId=task_id, prompt=prompt, maskBase64=mask_base64, state=state, notifyHook=notify_hook)
-        return await self._submit("/mj/submit/modal", body, optional=True)
+        return await self._submit("/mj/submit/modal", body, optional=True, speed=speed)
 
     async def blend(
         self,
@@ -491,6 +537,7 @@ class MJClient:
         bot_type: BotType = BotType.MIDJOURNEY,
         state: str | None = None,
         notify_hook: str | None = None,
+        speed: Speed | None = None,
     ) -> SubmitResult:
         body = _compact(
             base64Array=list(base64_array),
@@ -499,7 +546,7 @@ class MJClient:
             state=state,
             notifyHook=notify_hook,
         )
-        return await self._submit("/mj/submit/blend", body, optional=True)
+        return await self._submit("/mj/submit/blend", body, optional=True, speed=speed)
 
     async def describe(
         self,
@@ -508,9 +555,10 @@ class MJClient:
         bot_type: BotType = BotType.MIDJOURNEY,
         state: str | None = None,
         notify_hook: str | None = None,
+        speed: Speed | None = None,
     ) -> SubmitResult:
         body = _compact(base64=base64, botType=bot_type.value, state=state, notifyHook=notify_hook)
-        return await self._submit("/mj/submit/describe", body, optional=True)
+        return await self._submit("/mj/submit/describe", body, optional=True, speed=speed)
 
     async def shorten(
         self,
@@ -519,9 +567,10 @@ class MJClient:
         bot_type: BotType = BotType.MIDJOURNEY,
         state: str | None = None,
         notify_hook: str | None = None,
+        speed: Speed | None = None,
     ) -> SubmitResult:
         body = _compact(prompt=prompt, botType=bot_type.value, state=state, notifyHook=notify_hook)
-        return await self._submit("/mj/submit/shorten", body, optional=True)
+        return await self._submit("/mj/submit/shorten", body, optional=True, speed=speed)
 
     async def swap_face(
         self,
@@ -530,16 +579,18 @@ class MJClient:
         *,
         state: str | None = None,
         notify_hook: str | None = None,
+        speed: Speed | None = None,
     ) -> SubmitResult:
         body = _compact(sourceBase64=source_base64, targetBase64=target_base64, state=state, notifyHook=notify_hook)
-        return await self._submit("/mj/insight-face/swap", body, optional=True)
+        return await self._submit("/mj/insight-face/swap", body, optional=True, speed=speed)
 
-    async def upload(self, base64_array: Sequence[str]) -> list[str]:
+    async def upload(self, base64_array: Sequence[str], *, speed: Speed | None = None) -> list[str]:
         """Upload images to Discord through the provider; returns the (expiring) attachment URLs."""
         route = "/mj/submit/upload-discord-images"
-        label = self._label("POST", route)
+        label = self._label("POST", route, speed)
         try:
-            resp, body = await self._exchange("POST", route, self._with_model({"base64Array": list(base64_array)}))
+            payload = self._with_model({"base64Array": list(base64_array)}, speed)
+            resp, body = await self._exchange("POST", route, payload, speed=speed)
             accepted = self._interpret(label, resp, body, submit=True)
         except EndpointNotFound as exc:
             raise NotOffered(route, exc.message) from None
@@ -653,19 +704,29 @@ class MJClient:
 
     # ------------------------------------------------------------------------------- transport
 
-    def _label(self, method: str, route: str) -> str:
-        return f"{method} {self._root_path}{route}"
+    def _root(self, speed: Speed | None) -> _Root:
+        """The root for a request at `speed` (None: the client's own); a speed this root lacks is not offered."""
+        root = self._roots.get(speed or self._speed)
+        if root is None:
+            raise NotOffered(f"{speed} speed", "a /v1 provider root offers only fast and relax")
+        return root
 
-    def _with_model(self, body: dict[str, Any]) -> dict[str, Any]:
-        if self._model is not None:
-            body["model"] = self._model
+    def _label(self, method: str, route: str, speed: Speed | None = None) -> str:
+        return f"{method} {self._root(speed).path}{route}"
+
+    def _with_model(self, body: dict[str, Any], speed: Speed | None) -> dict[str, Any]:
+        model = self._root(speed).model
+        if model is not None:
+            body["model"] = model
         return body
 
-    async def _submit(self, route: str, payload: dict[str, Any], *, optional: bool = False) -> SubmitResult:
+    async def _submit(
+        self, route: str, payload: dict[str, Any], *, optional: bool = False, speed: Speed | None = None
+    ) -> SubmitResult:
         """One submit. An `optional` route answering 404 is a feature this provider lacks, not a wrong URL."""
-        label = self._label("POST", route)
+        label = self._label("POST", route, speed)
         try:
-            resp, body = await self._exchange("POST", route, self._with_model(payload))
+            resp, body = await self._exchange("POST", route, self._with_model(payload, speed), speed=speed)
             return self._submit_result(label, self._interpret(label, resp, body, submit=True))
         except EndpointNotFound as exc:
             if optional:
@@ -673,20 +734,26 @@ class MJClient:
             raise
 
     async def _exchange(
-        self, method: str, route: str, payload: Mapping[str, Any] | None, *, submit: bool = True
+        self,
+        method: str,
+        route: str,
+        payload: Mapping[str, Any] | None,
+        *,
+        submit: bool = True,
+        speed: Speed | None = None,
     ) -> tuple[httpx.Response, _Body]:
         """Send once (anything that may cost money or change state) and check the HTTP status."""
-        resp = await self._send(method, route, payload, submit=submit)
+        resp = await self._send(method, route, payload, submit=submit, speed=speed)
         body = _decode(resp)
-        self._check_http(self._label(method, route), resp, body, submit=submit)
+        self._check_http(self._label(method, route, speed), resp, body, submit=submit)
         return resp, body
 
     async def _send(
-        self, method: str, route: str, payload: Mapping[str, Any] | None, *, submit: bool
+        self, method: str, route: str, payload: Mapping[str, Any] | None, *, submit: bool, speed: Speed | None = None
     ) -> httpx.Response:
-        label = self._label(method, route)
+        label = self._label(method, route, speed)
         try:
-            resp = await self._http.request(method, self._root + route, json=payload)
+            resp = await self._http.request(method, self._root(speed).url + route, json=payload)
         except httpx.TransportError as exc:
             log.debug("%s -> %s", label, type(exc).__name__)
             detail = self._excerpt(str(exc), 120)
