@@ -22,6 +22,8 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.config import Settings
 from bot.jobs import ImageFetcher, JobRunner, JobService, Scheduler
+from bot.jobs.community import Community, Rules
+from bot.jobs.policy import Quota
 from bot.mj import MJClient
 from bot.server import WebServer
 from bot.store import Database
@@ -29,6 +31,8 @@ from bot.telegram import handlers
 from bot.telegram.display import TelegramDisplay
 from bot.telegram.handlers.photos import Photos
 from bot.telegram.miniapp import RegionApp
+from bot.telegram.texts import CATALOGUES
+from bot.translate import Translator
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +52,10 @@ class BotRuntime:
     runner: JobRunner
     scheduler: Scheduler
     service: JobService
+    community: Community
     photos: Photos
     server: WebServer | None
+    translator: Translator | None
 
 
 class StartupError(Exception):
@@ -65,6 +71,7 @@ def build(
     *,
     mj_transport: httpx.AsyncBaseTransport | None = None,
     image_transport: httpx.AsyncBaseTransport | None = None,
+    translate_transport: httpx.AsyncBaseTransport | None = None,
 ) -> BotRuntime:
     """Wire the bot without touching the network or the disk."""
     client = MJClient(
@@ -87,6 +94,7 @@ def build(
         .rate_limiter(AIORateLimiter(max_retries=3))
         .build()
     )
+    translator = _translator(settings, translate_transport)
     runner = JobRunner(
         client,
         db,
@@ -95,15 +103,46 @@ def build(
         job_timeout=settings.job_timeout_minutes * 60,
         edit_interval=settings.status_edit_interval,
         input_timeout=settings.input_timeout_minutes * 60,
+        translator=translator,
     )
-    scheduler = Scheduler(runner, poll_interval=settings.poll_interval)
-    service = JobService(runner, scheduler, db)
-    photos = handlers.register(app, service)
+    scheduler = Scheduler(runner, poll_interval=settings.poll_interval, capacity=settings.max_in_flight)
+    community = Community(db, _rules(settings, client))
+    service = JobService(runner, scheduler, community, video_weight=settings.video_weight)
+    photos = handlers.register(app, service, community)
     server = None
     if settings.public_url:
         server = WebServer(settings.listen_host, settings.port)
         server.add_routes(RegionApp(app.bot, service, settings.telegram_bot_token.get_secret_value()).routes())
-    return BotRuntime(settings, app, db, client, images, runner, scheduler, service, photos, server)
+    return BotRuntime(
+        settings, app, db, client, images, runner, scheduler, service, community, photos, server, translator
+    )
+
+
+def _rules(settings: Settings, client: MJClient) -> Rules:
+    return Rules(
+        access=settings.access,
+        admins=settings.admin_ids,
+        quota=Quota(daily=settings.daily_limit, in_flight=settings.in_flight_limit),
+        group_daily=settings.group_daily_limit,
+        capacity=settings.max_in_flight,
+        zone=settings.zone,
+        speeds=client.speeds,
+        languages=tuple(CATALOGUES),
+    )
+
+
+def _translator(settings: Settings, transport: httpx.AsyncBaseTransport | None) -> Translator | None:
+    """The chat endpoint prompts are translated through; the provider's own unless set apart."""
+    if not settings.translate_prompts:
+        return None
+    key = settings.translate_api_key or settings.mj_api_key
+    return Translator(
+        settings.translate_base_url or settings.mj_base_url,
+        key.get_secret_value() if key else None,
+        settings.translate_model,
+        timeout=settings.translate_timeout,
+        transport=transport,
+    )
 
 
 async def start(bot: BotRuntime) -> None:
@@ -141,6 +180,8 @@ async def stop(bot: BotRuntime) -> None:
     await bot.scheduler.stop()
     await bot.app.shutdown()
     await bot.client.aclose()
+    if bot.translator is not None:
+        await bot.translator.aclose()
     await bot.images.aclose()
     await bot.db.close()
 

@@ -49,6 +49,8 @@ def _run_bot() -> None:
     secrets = [settings.telegram_bot_token.get_secret_value()]
     if settings.mj_api_key:
         secrets.append(settings.mj_api_key.get_secret_value())
+    if settings.translate_api_key:
+        secrets.append(settings.translate_api_key.get_secret_value())
     setup_logging(settings.log_level, secrets)
     try:
         asyncio.run(serve(settings))

@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.jobs.policy import Access
 from bot.mj import AuthStyle, Speed, check_speed
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
@@ -38,6 +40,18 @@ class Settings(BaseSettings):
     input_timeout_minutes: float = Field(default=15.0, gt=0)
     status_edit_interval: float = Field(default=3.0, ge=0)
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    access: Access = Access.ALLOWLIST
+    daily_limit: int = Field(default=50, ge=0)  # a person's successful jobs a day; 0: no limit
+    in_flight_limit: int = Field(default=5, ge=0)  # a person's unfinished jobs at once; 0: no limit
+    group_daily_limit: int = Field(default=0, ge=0)  # a group's successful jobs a day; 0: no limit
+    max_in_flight: int = Field(default=3, ge=0)  # jobs the provider account runs at once; beyond, they wait
+    video_weight: int = Field(default=8, ge=1)  # what a video job counts against quotas and slots
+    timezone: str = "UTC"  # where "today" of the daily limits begins and ends
+    translate_prompts: bool = False
+    translate_base_url: str | None = None  # an OpenAI-compatible root; default: MJ_BASE_URL
+    translate_api_key: SecretStr | None = None  # default: MJ_API_KEY
+    translate_model: str = "gpt-4o-mini"
+    translate_timeout: float = Field(default=20.0, gt=0)
     public_url: str | None = None  # where a TLS proxy makes the bot's HTTP server reachable (the Mini App)
     port: int = Field(default=8080, ge=0, le=65535)
     listen_host: str = "0.0.0.0"
@@ -70,7 +84,30 @@ class Settings(BaseSettings):
             raise ValueError("expected a base URL such as https://bot.example.com")
         return value.strip().rstrip("/")
 
-    @field_validator("mj_api_key")
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone such as UTC, Europe/Berlin or Asia/Shanghai") from None
+        return value.strip()
+
+    @field_validator("translate_base_url")
+    @classmethod
+    def _optional_http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @field_validator("mj_api_key", "translate_api_key")
     @classmethod
     def _blank_key_is_none(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():

@@ -56,6 +56,9 @@ def settings_for(tg: FakeTelegram, sim: Simulator, tmp_path: Path) -> Callable[.
             "poll_interval": 0.05,
             "status_edit_interval": 0.0,
             "mj_timeout": 5.0,
+            # The features tested elsewhere are everyone's; access, limits and the local queue have their
+            # own tests, which set these as an operator would.
+            "access": "open",
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)

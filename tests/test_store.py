@@ -7,8 +7,9 @@ import sqlite3
 import time
 
 from bot.jobs import Job, JobKind, JobState, Origin, Picture, PressedButton, Request, Shown
+from bot.jobs.community import Community, Rules
 from bot.jobs.records import JobRecords
-from bot.store import ButtonRepository, Database
+from bot.store import ButtonRepository, Database, Guard
 from bot.store.db import MIGRATIONS
 
 
@@ -71,12 +72,12 @@ async def test_a_button_pressed_twice_at_once_starts_one_job(tmp_path):
     [button] = await buttons.replace_for_job(parent.id, [("MJ::JOB::upsample::2::x", "U2", "")])
     pressed = PressedButton(button.key, button.custom_id, "U2")
     new = _job(Request(JobKind.ACTION, "fox", parent_job_id=parent.id, button=pressed))
-    first, second = await asyncio.gather(records.insert_press(new), records.insert_press(new))
-    assert (first is None) != (second is None)
-    started = first or second
-    assert started is not None
+    busy = Guard(busy=[state.value for state in JobState if not state.is_final])
+    first, second = await asyncio.gather(records.insert_guarded([new], busy), records.insert_guarded([new], busy))
+    assert sorted([len(first), len(second)]) == [0, 1]
+    [started] = first or second
     await records.save(started, started.succeeded(Picture("http://cdn/u.png"), now=time.time()))
-    assert await records.insert_press(new) is not None  # once finished, the button works again
+    assert len(await records.insert_guarded([new], busy)) == 1  # once finished, the button works again
     assert len(button.key) <= 16
     await db.close()
 
@@ -94,3 +95,17 @@ async def test_saving_writes_only_what_changed(tmp_path):
     assert stored is not None
     assert stored.shown.message_id == 42
     assert stored.state is JobState.TIMED_OUT
+
+
+async def test_a_remix_switch_of_schema_four_becomes_a_preference(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.executescript(";".join(MIGRATIONS[:4]) + ";PRAGMA user_version=4;")
+        old.execute("INSERT INTO people (user_id, remix) VALUES (7, 1), (8, 0)")
+    db = Database(path)
+    await db.open()
+    community = Community(db, Rules())
+    on, off = await community.effective(7, 7), await community.effective(8, 8)
+    await db.close()
+    assert on.remix is True
+    assert off.remix is False

@@ -109,7 +109,7 @@ def test_message_is_valid_telegram_html_within_caption_limit(lang: str, key: str
         assert [e["url"] for e in links] == [DUMMY["url"]]
 
 
-@pytest.mark.parametrize("key", ["press_unknown", "press_running", "press_started"])
+@pytest.mark.parametrize("key", ["press_unknown", "press_running", "press_started", "press_not_yours"])
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_callback_answers_are_plain_and_short(lang: str, key: str):
     message = text(lang, key, label=DUMMY["label"])

@@ -140,6 +140,11 @@ KINDS: dict[JobKind, Kind] = {
 }
 
 
+def weight(job: Job, video_weight: int) -> int:
+    """What a job counts against quotas and the provider account's slots (video weighs `video_weight`)."""
+    return 1
+
+
 def kind_of(job: Job) -> Kind:
     return KINDS[job.kind]
 

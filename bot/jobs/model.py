@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from bot.mj import SubmitResult, SubmitStatus, Task, TaskStatus
+from bot.mj import BotType, Speed, SubmitResult, SubmitStatus, Task, TaskStatus
 
 
 class JobKind(StrEnum):
@@ -22,6 +22,7 @@ class JobKind(StrEnum):
 
 
 class JobState(StrEnum):
+    WAITING = "waiting"  # saved; waits in the bot's own queue for a free slot of the provider account
     SUBMITTING = "submitting"  # saved; the submit request is about to go or in flight
     QUEUED = "queued"  # accepted, waiting in the provider's queue
     SUBMITTED = "submitted"  # handed to Midjourney, not started
@@ -51,6 +52,7 @@ class JobState(StrEnum):
 _TRACKED = frozenset({JobState.QUEUED, JobState.SUBMITTED, JobState.IN_PROGRESS})
 _FINAL = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT, JobState.REFUSED})
 _ORDER = {
+    JobState.WAITING: 0,
     JobState.SUBMITTING: 0,
     JobState.AWAITING_INPUT: 0,  # a modal's answer starts the task afresh
     JobState.QUEUED: 1,
@@ -128,6 +130,24 @@ class Dimensions(StrEnum):
     LANDSCAPE = "LANDSCAPE"  # 3:2
 
 
+class Delivery(StrEnum):
+    """How a finished picture reaches the chat."""
+
+    AUTO = "auto"  # a grid as a photo; a single image as a photo and its full-resolution file
+    PHOTO = "photo"
+    FILE = "file"  # the full-resolution file only
+    BOTH = "both"  # a photo and the full-resolution file, grids included
+
+
+class Translation(StrEnum):
+    """Where a prompt written in another language stands on its way into English."""
+
+    NONE = ""  # not asked for
+    PENDING = "pending"  # translated just before the submit
+    DONE = "done"  # `prompt` is the English, `written` what the person wrote
+    FAILED = "failed"  # sent as written
+
+
 @dataclass(frozen=True)
 class Request:
     """What was asked. The pictures it was asked with are kept beside the job (the `inputs` table)."""
@@ -138,6 +158,11 @@ class Request:
     button: PressedButton | None = None
     dimensions: Dimensions | None = None
     unattended: bool = False  # a modal is answered with `prompt`, without asking (🎉 Imagine all)
+    speed: Speed | None = None  # None: the provider client's own
+    bot_type: BotType = BotType.MIDJOURNEY
+    delivery: Delivery = Delivery.AUTO
+    translation: Translation = Translation.NONE
+    written: str = ""  # the prompt as the person wrote it, when `prompt` is its translation
 
 
 @dataclass(frozen=True)
@@ -197,6 +222,7 @@ class Job:
     delivered_at: float | None = None
     delivery_attempts: int = 0
     input_given: bool = False  # its modal was answered: a stale MODAL report must not ask again
+    weight: int = 1  # what it costs against quotas and the provider account's slots
 
     @property
     def kind(self) -> JobKind:
@@ -207,6 +233,24 @@ class Job:
         return self.state.is_final and self.delivered_at is None
 
     # -- transitions -------------------------------------------------------------------------------
+
+    def queued_locally(self, ahead: int) -> Job:
+        """Its place in the bot's own queue: `ahead` jobs are to start before it."""
+        return replace(self, progress=Progress(queue_position=ahead))
+
+    def admitted(self) -> Job:
+        """A slot of the provider account is free: the job leaves the bot's queue and is submitted."""
+        return replace(self, state=JobState.SUBMITTING, progress=Progress())
+
+    def translated(self, english: str) -> Job:
+        written = self.request.prompt
+        return replace(
+            self, request=replace(self.request, prompt=english, written=written, translation=Translation.DONE)
+        )
+
+    def untranslated(self) -> Job:
+        """The translation failed: the prompt goes as written."""
+        return replace(self, request=replace(self.request, translation=Translation.FAILED))
 
     def accepted(self, result: SubmitResult) -> Job:
         state = {

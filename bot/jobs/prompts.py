@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 # --sref / --cref / --oref with no URL after them: the picture sent with the prompt is meant.
@@ -25,3 +26,12 @@ def with_references(prompt: str, urls: Sequence[str]) -> str:
         return f"{flag} {urls[0] if flag.lower() == '--oref' else ' '.join(urls)}"
 
     return _EMPTY_REFERENCE.sub(filled, prompt)
+
+
+def needs_translation(prompt: str) -> bool:
+    """True when the words (not the parameters, not links) are written in a script other than Latin.
+
+    Midjourney reads English best; Chinese, Cyrillic, Japanese… prompts are worth translating first.
+    """
+    words = re.sub(r"https?://\S+|<[^>]*>", " ", prompt.split(" --", 1)[0])
+    return any(c.isalpha() and not unicodedata.name(c, "").startswith("LATIN") for c in words)

@@ -7,6 +7,7 @@ import time
 from bot.jobs.model import (
     Asks,
     Choices,
+    Delivery,
     Dimensions,
     Job,
     JobKind,
@@ -20,8 +21,10 @@ from bot.jobs.model import (
     Question,
     Request,
     Shown,
+    Translation,
 )
-from bot.store import Database, JobRepository, Row, SqlValue
+from bot.mj import BotType, Speed
+from bot.store import Database, Guard, JobRepository, Row, SqlValue
 
 
 def to_row(job: Job) -> dict[str, SqlValue]:
@@ -43,6 +46,12 @@ def to_row(job: Job) -> dict[str, SqlValue]:
         "button_label": button.label if button else "",
         "dimensions": request.dimensions.value if request.dimensions else "",
         "unattended": int(request.unattended),
+        "speed": request.speed.value if request.speed else "",
+        "bot_type": request.bot_type.value,
+        "delivery": request.delivery.value,
+        "translation": request.translation.value,
+        "written_prompt": request.written,
+        "weight": job.weight,
         "task_id": job.task_id,
         "progress": job.progress.percent,
         "queue_position": job.progress.queue_position,
@@ -89,6 +98,11 @@ def from_row(row: Row) -> Job:
             button=button,
             dimensions=Dimensions(_str(row["dimensions"])) if row["dimensions"] else None,
             unattended=bool(row["unattended"]),
+            speed=Speed(_str(row["speed"])) if row["speed"] else None,
+            bot_type=BotType(_str(row["bot_type"])),
+            delivery=Delivery(_str(row["delivery"])),
+            translation=Translation(_str(row["translation"])),
+            written=_str(row["written_prompt"]),
         ),
         state=JobState(_str(row["state"])),
         created_at=_float(row["created_at"]),
@@ -112,6 +126,7 @@ def from_row(row: Row) -> Job:
         delivered_at=_opt_float(row["delivered_at"]),
         delivery_attempts=_int(row["delivery_attempts"]),
         input_given=bool(row["input_given"]),
+        weight=_int(row["weight"]),
     )
 
 
@@ -187,16 +202,9 @@ class JobRecords:
     async def insert(self, job: Job) -> Job:
         return from_row(await self._repo.insert(to_row(job)))
 
-    async def insert_press(self, job: Job) -> Job | None:
-        """Insert a button press unless the same button's previous press is still running."""
-        running = [state.value for state in JobState if not state.is_final]
-        row = await self._repo.insert_unless_running(to_row(job), running_states=running)
-        return from_row(row) if row is not None else None
-
-    async def insert_presses(self, jobs: list[Job]) -> list[Job]:
-        """Insert presses together (🎉 Imagine all), or none while any of their buttons is still running."""
-        running = [state.value for state in JobState if not state.is_final]
-        rows = await self._repo.insert_all_unless_running([to_row(job) for job in jobs], running_states=running)
+    async def insert_guarded(self, jobs: list[Job], guard: Guard) -> list[Job]:
+        """Insert jobs together once `guard` lets them in: all, or none ([] while one of their buttons is busy)."""
+        rows = await self._repo.insert_guarded([to_row(job) for job in jobs], guard)
         return [from_row(row) for row in rows]
 
     async def shown_in(self, chat_id: int, message_id: int) -> Job | None:

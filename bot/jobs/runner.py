@@ -18,8 +18,21 @@ from enum import Enum
 from bot.jobs import modals
 from bot.jobs.images import ImageDownloadError, ImageFetcher, picture_size
 from bot.jobs.kinds import Submission, kind_of, produces_of
-from bot.jobs.model import Choices, Job, JobKind, JobState, Origin, Outcome, Picture, Problem, Question, Shown
+from bot.jobs.model import (
+    Choices,
+    Job,
+    JobKind,
+    JobState,
+    Origin,
+    Outcome,
+    Picture,
+    Problem,
+    Question,
+    Shown,
+    Translation,
+)
 from bot.jobs.port import ButtonView, ChatUnreachable, Display, DisplayUnavailable
+from bot.jobs.preferences import split_parameters
 from bot.jobs.records import JobRecords, question_from_row
 from bot.mj import (
     BannedPrompt,
@@ -43,6 +56,7 @@ from bot.mj import (
     result_text,
 )
 from bot.store import ButtonRepository, Database, InputRepository, QuestionRepository, ResultRepository
+from bot.translate import TranslationFailed, Translator
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +86,10 @@ class JobRunner:
         job_timeout: float,
         edit_interval: float,
         input_timeout: float = 15 * 60.0,
+        translator: Translator | None = None,
     ) -> None:
         self.client = client
+        self.translator = translator  # prompts in other languages go through it first, when set
         self.records = JobRecords(db)
         self.buttons = ButtonRepository(db)
         self.results = ResultRepository(db)
@@ -93,14 +109,16 @@ class JobRunner:
         """A new job: post its status message and submit it, without waiting long for Telegram.
 
         A chat that takes nothing from the bot answers at once, and then nothing is submitted (nobody
-        would see what it cost); a slow status message does not hold up the submit.
+        would see what it cost); a slow status message does not hold up the submit. A job that waits
+        in the bot's own queue only gets its status message: it is submitted when admitted.
         """
+        if job.state is JobState.WAITING:
+            await self._hold(job)
+            return
         posting = asyncio.create_task(self._post_status(job), name=f"status-{job.id}")
         await asyncio.wait({posting}, timeout=STATUS_HEAD_START)
         if posting.done() and posting.result() is _UNREACHABLE:
-            log.warning("job %d: chat %d takes no messages from the bot; not submitted", job.id, job.origin.chat_id)
-            refused = job.refused(Problem.CHAT_UNREACHABLE, now=time.time())
-            await self.records.save(job, refused.delivered(job.shown, now=time.time()))
+            await self._unreachable(job)
             return
         try:
             job = await self._submit(job)
@@ -108,6 +126,48 @@ class JobRunner:
             shown = await posting  # a stop during the submit still records where the job is shown
         if isinstance(shown, Shown):
             job = job.status_shown(shown)
+        await self._after_submit(job)
+
+    async def admit(self, job: Job) -> None:
+        """A slot of the provider account is free: the job leaves the bot's queue and is submitted."""
+        job = await self._fresh(job)
+        if job.state is not JobState.WAITING:
+            return  # cancelled meanwhile
+        job = await self._submit(await self.records.save(job, job.admitted()))
+        await self._after_submit(job)
+
+    async def show_waiting(self, job: Job, ahead: int) -> None:
+        """The job's place in the bot's queue changed."""
+        job = await self._fresh(job)
+        if job.state is JobState.WAITING and job.progress.queue_position != ahead:
+            await self._show(await self.records.save(job, job.queued_locally(ahead)))
+
+    async def withdraw(self, job: Job) -> None:
+        """The person cancelled a job waiting in the bot's queue: it leaves the queue, nothing was sent."""
+        job = await self._fresh(job)
+        if job.state is JobState.WAITING:
+            await self._show(await self.records.save(job, job.cancelled(now=time.time())))
+
+    async def stopped(self, job: Job) -> None:
+        """The provider took back a running job at the person's request (it then costs nothing)."""
+        job = await self._fresh(job)
+        if not job.state.is_final and job.state is not JobState.WAITING:
+            await self._show(await self.records.save(job, job.cancelled(now=time.time())))
+
+    async def _hold(self, job: Job) -> None:
+        shown = await self._post_status(job)
+        if shown is _UNREACHABLE:
+            await self._unreachable(job)
+        elif isinstance(shown, Shown):
+            job = job.status_shown(shown)
+            await self._show_progress(job)
+
+    async def _unreachable(self, job: Job) -> None:
+        log.warning("job %d: chat %d takes no messages from the bot; not submitted", job.id, job.origin.chat_id)
+        refused = job.refused(Problem.CHAT_UNREACHABLE, now=time.time())
+        await self.records.save(job, refused.delivered(job.shown, now=time.time()))
+
+    async def _after_submit(self, job: Job) -> None:
         if job.state is JobState.AWAITING_INPUT:
             job = await self._await_input(job, self._modal_prompt.pop(job.id, ""))
         await self._show(job)
@@ -185,6 +245,8 @@ class JobRunner:
     # -- submitting --------------------------------------------------------------------------------
 
     async def _submit(self, job: Job) -> Job:
+        if job.request.translation is Translation.PENDING:
+            job = await self._translate(job)
         submission = await self._submission(job)
         now = time.time()
         try:
@@ -202,6 +264,18 @@ class JobRunner:
         if result.status is SubmitStatus.MODAL:
             self._modal_prompt[job.id] = result.final_prompt
         return await self._submitted(job, accepted)
+
+    async def _translate(self, job: Job) -> Job:
+        """The words into English, the parameters as they are; a failure sends the prompt as written."""
+        words, parameters = split_parameters(job.request.prompt)
+        try:
+            if self.translator is None:
+                raise TranslationFailed("translation was turned off")
+            english = await self.translator.translate(words)
+        except TranslationFailed as exc:
+            log.warning("job %d: prompt not translated, sent as written: %s", job.id, exc)
+            return await self.records.save(job, job.untranslated())
+        return await self.records.save(job, job.translated(" ".join(p for p in (english, parameters) if p)))
 
     async def _submitted(self, job: Job, new: Job) -> Job:
         """Save the submit's outcome; the pictures it was asked with are not needed again, but a describe's (🔄)."""

@@ -19,6 +19,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from bot.jobs.model import Job, JobState
+from bot.jobs.policy import fits
 from bot.jobs.runner import JobRunner
 from bot.mj import MJError, Task
 
@@ -31,11 +32,16 @@ STALE_SUBMIT_SECONDS = 120.0  # a submit with no worker this long after it began
 _Work = Coroutine[Any, Any, None]
 
 
+_HOLDS_A_SLOT = frozenset({JobState.SUBMITTING, JobState.QUEUED, JobState.SUBMITTED, JobState.IN_PROGRESS})
+
+
 class Scheduler:
-    def __init__(self, runner: JobRunner, *, poll_interval: float) -> None:
+    def __init__(self, runner: JobRunner, *, poll_interval: float, capacity: int = 0) -> None:
         self.runner = runner
         self.poll_interval = poll_interval
+        self.capacity = capacity  # jobs the provider account runs at once (0: no limit); the rest wait here
         self.stop_grace = STOP_GRACE_SECONDS
+        self._admitting: dict[int, int] = {}  # let out of the bot's queue, not yet submitted: their weights
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._inbox: dict[int, Task | None] = {}  # None: looked for, not found (the timeout still applies)
         self._next: dict[int, deque[_Work]] = {}  # work for a busy job: done by its worker, in order
@@ -125,11 +131,13 @@ class Scheduler:
 
     async def tick(self) -> None:
         """One round: look every tracked task up at once, settle what is due, retry deliveries."""
-        jobs = [job for job in await self.runner.records.undelivered() if not self.is_busy(job.id)]
+        everything = await self.runner.records.undelivered()
+        jobs = [job for job in everything if not self.is_busy(job.id)]
         tracked = [job for job in jobs if job.state.is_tracked and job.task_id]
         found = await self._lookup(sorted({job.task_id for job in tracked if job.task_id}))
         for job in tracked:
             self._offer(job.id, found.get(job.task_id or ""))
+        self._admit([job for job in everything if job.id not in self._admitting])
         now = time.time()
         for job in jobs:
             if job.awaits_delivery and self._delivery_due(job, now):
@@ -138,6 +146,26 @@ class Scheduler:
                 self._run(job.id, self.runner.expire(job))
             elif job.state is JobState.SUBMITTING and now - job.created_at > STALE_SUBMIT_SECONDS:
                 self._run(job.id, self.runner.recover(job))
+
+    def _admit(self, jobs: list[Job]) -> None:
+        """Let waiting jobs out of the bot's queue, oldest first, while the provider account has slots;
+        the rest learn their new place."""
+        in_flight = sum(job.weight for job in jobs if job.state in _HOLDS_A_SLOT) + sum(self._admitting.values())
+        waiting = [job for job in jobs if job.state is JobState.WAITING]
+        while waiting and not self._stopping and fits(in_flight, waiting[0].weight, self.capacity):
+            job = waiting.pop(0)
+            in_flight += job.weight
+            self._admitting[job.id] = job.weight
+            self.work_on(job.id, self._admitted(job))
+        for ahead, job in enumerate(waiting):
+            if job.progress.queue_position != ahead and not self.is_busy(job.id):
+                self.work_on(job.id, self.runner.show_waiting(job, ahead))
+
+    async def _admitted(self, job: Job) -> None:
+        try:
+            await self.runner.admit(job)
+        finally:
+            self._admitting.pop(job.id, None)
 
     async def _lookup(self, ids: list[str]) -> dict[str, Task]:
         try:

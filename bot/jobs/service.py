@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.jobs import modals
+from bot.jobs.community import UNFINISHED, Community
 from bot.jobs.inputs import prepare
+from bot.jobs.kinds import weight
 from bot.jobs.modals import NO_REGION, BadAnswer
 from bot.jobs.model import (
     Asks,
@@ -26,11 +28,16 @@ from bot.jobs.model import (
     PressedButton,
     Question,
     Request,
+    Translation,
 )
+from bot.jobs.policy import admit
+from bot.jobs.preferences import Preferences, apply
+from bot.jobs.prompts import needs_translation
 from bot.jobs.records import JobRecords, cells_column, question_from_row
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Scheduler
 from bot.mj import (
+    BotType,
     ButtonAction,
     ButtonMeaning,
     NeedsInput,
@@ -38,7 +45,7 @@ from bot.mj import (
     meaning,
     numbered_prompts,
 )
-from bot.store import ButtonRepository, Database, PeopleRepository, QuestionRepository, StoredButton
+from bot.store import ButtonRepository, Guard, QuestionRepository, SqlValue, StoredButton, Usage
 
 # How many pictures each kind takes. A Telegram album holds 10; image prompts gain little beyond five, and
 # /blend takes 2–5 (docs/provider-api.md §5.4).
@@ -101,13 +108,14 @@ class Pressed:
 
 
 class JobService:
-    def __init__(self, runner: JobRunner, scheduler: Scheduler, db: Database) -> None:
+    def __init__(self, runner: JobRunner, scheduler: Scheduler, community: Community, *, video_weight: int = 8) -> None:
         self._runner = runner
         self._records: JobRecords = runner.records
         self._buttons: ButtonRepository = runner.buttons
         self._questions: QuestionRepository = runner.questions
-        self._people = PeopleRepository(db)
+        self._community = community
         self._scheduler = scheduler
+        self._video_weight = video_weight
         self._preparing = asyncio.Semaphore(2)
 
     # -- from a prompt or pictures -----------------------------------------------------------------
@@ -151,7 +159,8 @@ class JobService:
         # enough memory; bad ones raise InputProblem.
         async with self._preparing:
             prepared = [await asyncio.to_thread(prepare, data) for data in pictures]
-        job = await self._records.insert(_new(origin, request))
+        preferences = await self._community.effective(origin.user_id, origin.chat_id)
+        [job] = await self._insert([self._new(origin, _with_preferences(request, preferences, self._translates))])
         if prepared:
             await self._runner.inputs.put(job.id, [(picture.data, picture.mime) for picture in prepared])
         self._scheduler.begin(job)
@@ -163,11 +172,13 @@ class JobService:
         """Start the job a button asks for; raise UnknownButton or AlreadyRunning."""
         button = await self._buttons.get(key)
         parent = await self._records.load(button.job_id) if button else None
-        if button is None or parent is None or parent.origin.chat_id != origin.chat_id or not parent.task_id:
+        if button is None or parent is None or not parent.task_id:
             raise UnknownButton(key)
         sense = meaning(button.custom_id)
-        if sense.hidden:
-            raise UnknownButton(key)
+        if sense.hidden or (parent.origin.chat_id != origin.chat_id and parent.origin.user_id != origin.user_id):
+            raise UnknownButton(key)  # shown again elsewhere (/show), a button stays its starter's
+        if parent.origin.user_id != origin.user_id and not await self._shared(origin):
+            raise NotYours(key)
         if not sense.is_repeatable:
             earlier = await self._records.latest_press(parent, button.custom_id, JobState.SUCCEEDED)
             if earlier is not None:
@@ -180,13 +191,13 @@ class JobService:
             # Four picks, so each prompt gets its job and its status message, on any provider.
             picks = [b for b in await self._buttons.for_job(parent.id) if _is_pick(b)]
             requests = [replace(_request(parent, b), unattended=True) for b in picks]
-            jobs = await self._records.insert_presses([_new(origin, request) for request in requests])
+            jobs = await self._insert([self._new(origin, request) for request in requests], press=True)
         else:
             # In remix mode the person is asked for the prompt before the press is sent (§7).
-            remix = sense.needs_input is NeedsInput.IN_REMIX and await self._people.remix(origin.user_id)
+            preferences = await self._community.effective(origin.user_id, origin.chat_id)
+            remix = sense.needs_input is NeedsInput.IN_REMIX and bool(preferences.remix)
             state = JobState.AWAITING_INPUT if remix else JobState.SUBMITTING
-            job = await self._records.insert_press(_new(origin, _request(parent, button), state))
-            jobs = [job] if job is not None else []
+            jobs = await self._insert([self._new(origin, _request(parent, button), state)], press=True)
         if not jobs:
             raise AlreadyRunning(key)
         for job in jobs:
@@ -195,6 +206,33 @@ class JobService:
             else:
                 self._scheduler.begin(job)
         return Pressed(jobs, sense)
+
+    async def _shared(self, origin: Origin) -> bool:
+        """Whether this group's admins let everyone press anyone's buttons."""
+        return origin.in_group and bool((await self._community.stored(origin.chat_id)).shared_buttons)
+
+    def _new(self, origin: Origin, request: Request, state: JobState = JobState.SUBMITTING) -> Job:
+        job = _new(origin, request, state)
+        return replace(job, weight=weight(job, self._video_weight))
+
+    async def _insert(self, jobs: list[Job], *, press: bool = False) -> list[Job]:
+        """Insert once the person's and the group's limits allow it (raises LimitReached), waiting for a slot
+        in the bot's queue when the provider account is busy; [] while a pressed button's job still runs."""
+        origin, total = jobs[0].origin, sum(job.weight for job in jobs)
+        allowance = await self._community.allowance(origin.user_id, origin.chat_id)
+        asks_first = jobs[0].state is JobState.AWAITING_INPUT  # nothing is sent before the answer
+
+        def decide(usage: Usage) -> dict[str, SqlValue]:
+            state = admit(usage, total, allowance)
+            return {} if asks_first else {"state": state.value}
+
+        counting = self._community.counting(origin.user_id, origin.chat_id)
+        guard = Guard(busy=UNFINISHED if press else (), counting=counting, decide=decide)
+        return await self._records.insert_guarded(jobs, guard)
+
+    @property
+    def _translates(self) -> bool:
+        return self._runner.translator is not None
 
     # -- answering what a job asks -------------------------------------------------------------------
 
@@ -279,9 +317,7 @@ class JobService:
 
     async def toggle_remix(self, user_id: int) -> bool:
         """The person's remix mode: when on, variations, rerolls and pans ask for the prompt first."""
-        on = not await self._people.remix(user_id)
-        await self._people.set_remix(user_id, on)
-        return on
+        return await self._community.toggle_remix(user_id)
 
     async def _send(self, job: Job, prompt: str, mask: bytes | None) -> Job:
         if not self._scheduler.work_on(job.id, self._runner.answer(job, prompt, mask)):
@@ -325,8 +361,9 @@ class JobService:
         return picture.width, picture.height
 
     async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A group became a supergroup: its jobs, and so their buttons, move with it."""
+        """A group became a supergroup: its jobs (and so their buttons), access, limits and preferences move."""
         await self._records.move_chat(old_chat_id, new_chat_id)
+        await self._community.chat_migrated(old_chat_id, new_chat_id)
 
 
 def _request(parent: Job, button: StoredButton) -> Request:
@@ -339,7 +376,31 @@ def _request(parent: Job, button: StoredButton) -> Request:
             raise UnknownButton(button.key)
         prompt = choices[sense.index - 1]
     pressed = PressedButton(button.key, button.custom_id, button_label(button.label, button.emoji))
-    return Request(JobKind.ACTION, prompt, parent_job_id=parent.id, button=pressed)
+    # A press runs on the parent's account, at the parent's speed; it delivers as the parent did.
+    return Request(
+        JobKind.ACTION,
+        prompt,
+        parent_job_id=parent.id,
+        button=pressed,
+        speed=parent.request.speed,
+        bot_type=parent.request.bot_type,
+        delivery=parent.request.delivery,
+    )
+
+
+def _with_preferences(request: Request, preferences: Preferences, translates: bool) -> Request:
+    """What the person's (and their group's) preferences make of a new request."""
+    niji = BotType.NIJI if preferences.model is not None and preferences.model.is_niji else BotType.MIDJOURNEY
+    request = replace(
+        request, speed=preferences.speed, bot_type=niji, delivery=preferences.delivery or request.delivery
+    )
+    if request.kind not in (JobKind.IMAGINE, JobKind.SHORTEN):
+        return request
+    translation = Translation.PENDING if translates and needs_translation(request.prompt) else Translation.NONE
+    if request.kind is JobKind.SHORTEN:  # shorten weighs the words as written: nothing is added
+        return replace(request, translation=translation)
+    prompt, bot_type = apply(request.prompt, preferences)
+    return replace(request, prompt=prompt, bot_type=bot_type, translation=translation)
 
 
 def _is_pick(button: StoredButton) -> bool:

@@ -118,6 +118,56 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN result_height INTEGER;
     CREATE INDEX jobs_awaiting ON jobs(chat_id, user_id, state);
     """,
+    # A community: who may draw and how much, each person's and each group's preferences, the bot's own
+    # queue, translated prompts.
+    """
+    ALTER TABLE jobs ADD COLUMN speed TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN bot_type TEXT NOT NULL DEFAULT 'MID_JOURNEY';
+    ALTER TABLE jobs ADD COLUMN delivery TEXT NOT NULL DEFAULT 'auto';
+    ALTER TABLE jobs ADD COLUMN translation TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN written_prompt TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN weight INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX jobs_user ON jobs(user_id, created_at);
+    CREATE INDEX jobs_chat ON jobs(chat_id, created_at);
+    CREATE INDEX jobs_state ON jobs(state, id);
+    ALTER TABLE people ADD COLUMN username TEXT NOT NULL DEFAULT '';
+    ALTER TABLE people ADD COLUMN name TEXT NOT NULL DEFAULT '';
+    CREATE INDEX people_username ON people(username);
+    CREATE TABLE preferences (
+        owner_id INTEGER PRIMARY KEY,
+        speed TEXT,
+        model TEXT,
+        draft INTEGER,
+        personalization TEXT,
+        parameters TEXT,
+        remix INTEGER,
+        delivery TEXT,
+        language TEXT,
+        shared_buttons INTEGER
+    );
+    INSERT INTO preferences (owner_id, remix) SELECT user_id, remix FROM people WHERE remix <> 0;
+    ALTER TABLE people DROP COLUMN remix;
+    CREATE TABLE access (
+        subject TEXT PRIMARY KEY,
+        allowed INTEGER NOT NULL,
+        decided_by INTEGER NOT NULL,
+        decided_at REAL NOT NULL
+    );
+    CREATE TABLE limits (
+        owner_id INTEGER PRIMARY KEY,
+        daily INTEGER,
+        in_flight INTEGER
+    );
+    CREATE TABLE preference_questions (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        owner_id INTEGER NOT NULL,
+        field TEXT NOT NULL,
+        asked_at REAL NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    """,
 )
 
 

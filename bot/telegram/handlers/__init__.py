@@ -7,11 +7,12 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.jobs import JobService
+from bot.jobs.community import Community
 from bot.telegram.handlers import chats, errors, gate, imagine, presses, questions, start
 from bot.telegram.handlers.photos import Photos
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService) -> Photos:
+def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService, community: Community) -> Photos:
     """Register every feature's handlers; returns what holds state to close at stop (albums arriving)."""
     gate.register(app)  # first: decides which updates the others see
     start.register(app)

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.jobs import AlreadyRunning, JobService, NoSeed, Origin, UnknownButton, UnknownJob
+from bot.jobs import AlreadyRunning, JobService, NoSeed, NotYours, Origin, UnknownButton, UnknownJob
 from bot.telegram.handlers.common import answer, language, origin_of
 from bot.telegram.texts import plain_text, reason, text
 from bot.telegram.views import CALLBACK_PREFIX, SEED_PREFIX, action_title, press_title
@@ -41,6 +41,9 @@ async def _press(service: JobService, query: CallbackQuery, key: str) -> None:
         return
     except AlreadyRunning:
         await answer(query, plain_text(lang, "press_running"))
+        return
+    except NotYours:
+        await answer(query, plain_text(lang, "press_not_yours"), alert=True)
         return
     if pressed.repeat:
         label = press_title(pressed.meaning, lang)
