@@ -23,7 +23,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.config import Settings
 from bot.jobs import ImageFetcher, JobRunner, JobService, Scheduler
 from bot.jobs.community import Community, Rules
-from bot.jobs.policy import Quota
+from bot.jobs.policy import Access, Quota
 from bot.mj import MJClient
 from bot.server import WebServer
 from bot.store import Database
@@ -156,6 +156,8 @@ async def start(bot: BotRuntime) -> None:
         await bot.app.bot.set_my_commands(COMMANDS)
     except TelegramError as exc:
         log.warning("could not set the command menu: %s", exc)
+    if bot.settings.access is Access.ALLOWLIST and not bot.settings.admin_ids:
+        log.warning("ACCESS=allowlist and no ADMIN_IDS: nobody may use the bot; set ADMIN_IDS to your user id")
     await bot.scheduler.start()
     if bot.server is not None:
         await bot.server.start()

@@ -41,6 +41,18 @@ DUMMY: dict[str, object] = {
     "tokens": ", ".join(["word"] * 60),
     "title": "Variations of image #4",
     "value": "3",
+    "user_id": 1234567890,
+    "who": "Alexandra Konstantinopolskaya-Wolkenstein (1234567890)",
+    "chat_id": -1001234567890,
+    "daily": "no limit",
+    "in_flight": "no limit",
+    "days": 7,
+    "date": "2026-12-31",
+    "jobs": 9999,
+    "succeeded": 9999,
+    "failed": 9999,
+    "seconds": "999",
+    "name": "Alexandra Konstantinopolskaya-Wolkenstein",
 }
 
 

@@ -189,6 +189,14 @@ class Community:
         usage = await self._jobs.usage(self.counting(user_id, chat_id, now))
         return UsageReport(usage, await self.allowance(user_id, chat_id), day_start(now, self.rules.zone) + 86400)
 
+    async def own_limits(self, owner_id: int) -> tuple[int | None, int | None]:
+        """(daily, in flight) an operator set for this person or group; None where the default applies."""
+        row = await self._limits.get(owner_id)
+        if row is None:
+            return None, None
+        daily, in_flight = row["daily"], row["in_flight"]
+        return (daily if isinstance(daily, int) else None, in_flight if isinstance(in_flight, int) else None)
+
     async def set_limit(self, owner_id: int, daily: int | None, in_flight: int | None) -> None:
         """A person's or group's own limits; None goes back to the default (0: no limit)."""
         await self._limits.set(owner_id, daily, in_flight if owner_id > 0 else None)

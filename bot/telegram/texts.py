@@ -656,6 +656,113 @@ ZH.update(
     }
 )
 
+# -- access, limits and statistics (the operators' commands) ----------------------------------------
+
+EN.update(
+    {
+        "access_denied": (
+            "🔒 <b>This bot is private.</b>\nTo use it, ask its operator to let you in and give them your "
+            "user id: <code>{user_id}</code>"
+        ),
+        "access_denied_short": "🔒 This bot is private. Ask its operator to let you in; your user id is {user_id}.",
+        "admin_only": "🔒 Only the bot's operators can do that.",
+        "allow_usage": (
+            "👮 <b>Whom?</b> Reply to one of their messages with the command, or name them: <code>/allow 12345</code> "
+            "or <code>/allow @username</code>. <code>/allow here</code> lets in this whole group, "
+            "<code>/allow -1001234567890</code> a group by its id. <code>/deny</code> works the same way."
+        ),
+        "allowed": "✅ {who} may use the bot now.",
+        "denied": "⛔ {who} may not use the bot any more.",
+        "who_this_group": "This group",
+        "who_chat": "The chat {chat_id}",
+        "limit_usage": (
+            "📏 <code>/limit @username 20</code> sets how many jobs a person may do a day, "
+            "<code>/limit @username 20 2</code> also how many at once (or reply to their message with "
+            "<code>/limit 20</code>). <code>/limit here 100</code> sets this group's daily limit. "
+            "<code>off</code> means no limit, <code>default</code> the bot's own setting."
+        ),
+        "limit_set": "📏 {who}: {daily} a day, {in_flight} at once.",
+        "limit_set_group": "📏 {who}: {daily} a day.",
+        "limit_none": "no limit",
+        "stats_title": "📈 <b>The last {days} days</b>",  # plural: days
+        "stats_day": "<code>{date}</code> · {jobs} jobs · ✅ {succeeded} · ❌ {failed} · ⌀ {seconds} s",  # plural: jobs
+        "stats_people": "👥 <b>By person</b>",
+        "stats_person": "{name} · {jobs} jobs · ✅ {succeeded} · ❌ {failed} · ⌀ {seconds} s",  # plural: jobs
+        "stats_none": "📈 No jobs in the last {days} days.",  # plural: days
+    }
+)
+
+RU.update(
+    {
+        "access_denied": (
+            "🔒 <b>Это закрытый бот.</b>\nЧтобы им пользоваться, попросите его владельца открыть вам доступ и "
+            "сообщите ему свой номер пользователя: <code>{user_id}</code>"
+        ),
+        "access_denied_short": (
+            "🔒 Это закрытый бот. Попросите его владельца открыть вам доступ; ваш номер пользователя {user_id}."
+        ),
+        "admin_only": "🔒 Это могут делать только владельцы бота.",
+        "allow_usage": (
+            "👮 <b>Кому?</b> Ответьте командой на сообщение этого человека или назовите его: "
+            "<code>/allow 12345</code> или <code>/allow @username</code>. <code>/allow here</code> открывает "
+            "доступ всей этой группе, <code>/allow -1001234567890</code> — группе по её номеру. "
+            "<code>/deny</code> работает так же."
+        ),
+        "allowed": "✅ {who}: доступ открыт.",
+        "denied": "⛔ {who}: доступ закрыт.",
+        "who_this_group": "Эта группа",
+        "who_chat": "Чат {chat_id}",
+        "limit_usage": (
+            "📏 <code>/limit @username 20</code> задаёт, сколько задач в день можно человеку, "
+            "<code>/limit @username 20 2</code> — ещё и сколько одновременно (или ответьте на его сообщение "
+            "командой <code>/limit 20</code>). <code>/limit here 100</code> задаёт дневной лимит этой группы. "
+            "<code>off</code> — без лимита, <code>default</code> — как в настройках бота."
+        ),
+        "limit_set": "📏 {who}: {daily} в день, {in_flight} одновременно.",
+        "limit_set_group": "📏 {who}: {daily} в день.",
+        "limit_none": "без лимита",
+        "stats_title": "📈 <b>Последние дни: {days}</b>",
+        "stats_day": "<code>{date}</code> · задач: {jobs} · ✅ {succeeded} · ❌ {failed} · ⌀ {seconds} с",
+        "stats_people": "👥 <b>По людям</b>",
+        "stats_person": "{name} · задач: {jobs} · ✅ {succeeded} · ❌ {failed} · ⌀ {seconds} с",
+        "stats_none": "📈 За последние дни ({days}) задач не было.",
+    }
+)
+
+ZH.update(
+    {
+        "access_denied": (
+            "🔒 <b>这是一个私有机器人。</b>\n如需使用，请联系机器人管理员为您开通，并告诉对方您的用户 ID："
+            "<code>{user_id}</code>"
+        ),
+        "access_denied_short": "🔒 这是一个私有机器人。请联系管理员为您开通；您的用户 ID 是 {user_id}。",
+        "admin_only": "🔒 只有机器人管理员可以这样做。",
+        "allow_usage": (
+            "👮 <b>对谁？</b>请用此命令回复对方的消息，或直接指明：<code>/allow 12345</code> 或 "
+            "<code>/allow @username</code>。<code>/allow here</code> 允许整个群组，"
+            "<code>/allow -1001234567890</code> 按 ID 允许某个群组。<code>/deny</code> 用法相同。"
+        ),
+        "allowed": "✅ 已允许{who}使用机器人。",
+        "denied": "⛔ 已禁止{who}使用机器人。",
+        "who_this_group": "本群组",
+        "who_chat": "聊天 {chat_id}",
+        "limit_usage": (
+            "📏 <code>/limit @username 20</code> 设置某人每天可做的任务数，"
+            "<code>/limit @username 20 2</code> 同时设置可同时进行的任务数（也可回复对方的消息发送 "
+            "<code>/limit 20</code>）。<code>/limit here 100</code> 设置本群组每天的上限。"
+            "<code>off</code> 表示不限，<code>default</code> 表示使用机器人的默认设置。"
+        ),
+        "limit_set": "📏 {who}：每天 {daily}，同时 {in_flight}。",
+        "limit_set_group": "📏 {who}：每天 {daily}。",
+        "limit_none": "不限",
+        "stats_title": "📈 <b>最近 {days} 天</b>",
+        "stats_day": "<code>{date}</code> · {jobs} 个任务 · ✅ {succeeded} · ❌ {failed} · ⌀ {seconds} 秒",
+        "stats_people": "👥 <b>按用户</b>",
+        "stats_person": "{name} · {jobs} 个任务 · ✅ {succeeded} · ❌ {failed} · ⌀ {seconds} 秒",
+        "stats_none": "📈 最近 {days} 天没有任务。",
+    }
+)
+
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "ru": RU, "zh": ZH}
 
 

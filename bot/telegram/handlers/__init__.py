@@ -8,19 +8,20 @@ from telegram.ext import Application
 
 from bot.jobs import JobService
 from bot.jobs.community import Community
-from bot.telegram.handlers import chats, errors, gate, imagine, presses, questions, start
+from bot.telegram.handlers import admin, chats, errors, gate, imagine, presses, questions, start
 from bot.telegram.handlers.photos import Photos
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService, community: Community) -> Photos:
     """Register every feature's handlers; returns what holds state to close at stop (albums arriving)."""
-    gate.register(app)  # first: decides which updates the others see
+    gate.register(app, community)  # first: decides which updates the others see
     start.register(app)
     imagine.register(app, service)
     presses.register(app, service)
     questions.register(app, service)
     photos = Photos(service)
     photos.register(app)
+    admin.register(app, community)
     chats.register(app, service)
     errors.register(app)
     return photos

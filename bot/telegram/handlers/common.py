@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 
 from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, User
 from telegram.error import BadRequest
@@ -12,8 +13,21 @@ from bot.telegram.texts import language_of, text
 
 log = logging.getLogger(__name__)
 
+# The language the person behind the update being handled chose (each update is handled in its own task,
+# so this never leaks from one person to another).
+_chosen: ContextVar[tuple[int, str] | None] = ContextVar("chosen_language", default=None)
+
+
+def choose_language(user_id: int, lang: str | None) -> None:
+    """What the gate found the person chose (None: follow their Telegram language)."""
+    _chosen.set((user_id, lang) if lang else None)
+
 
 def language(user: User | None) -> str:
+    """The person's chosen language, else their Telegram app's."""
+    chosen = _chosen.get()
+    if user is not None and chosen is not None and chosen[0] == user.id:
+        return chosen[1]
     return language_of(user.language_code if user else None)
 
 

@@ -1,24 +1,70 @@
-"""The layer every update passes first: what the bot does not serve stops here (access rules go here too)."""
+"""The layer every update passes first: what the bot does not serve stops here.
+
+It drops what no person sent, remembers who wrote (so operators can name people by @username), picks
+the language the person chose, and turns away whom the access rules keep out, telling them their
+user id to pass on to the operator. Nothing of theirs reaches the handlers, so nothing is submitted.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update, User
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
+
+from bot.jobs.community import Community
+from bot.telegram.handlers.common import answer, choose_language, language, say
+from bot.telegram.texts import plain_text
 
 log = logging.getLogger(__name__)
 
-GATE_GROUP = -1  # handler groups run in ascending order
+GATE_GROUP = -2  # handler groups run in ascending order; -1 takes answers before the features see them
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(app: Application[Any, Any, Any, Any, Any, Any], community: Community) -> None:
+    async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await _check(community, update, context.bot.username)
+
     app.add_handler(TypeHandler(Update, check), group=GATE_GROUP)
 
 
-async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Let through what a person sent or pressed; drop channel posts and anything without a sender."""
-    if update.channel_post or update.edited_channel_post or update.effective_user is None:
+async def _check(community: Community, update: Update, bot_username: str) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if update.channel_post or update.edited_channel_post or user is None:
         log.debug("update %d ignored: not from a person", update.update_id)
         raise ApplicationHandlerStop
+    await community.seen(user.id, user.username or "", user.full_name)
+    chat_id = chat.id if chat is not None else user.id
+    choose_language(user.id, await community.language(user.id, chat_id))
+    message = update.effective_message
+    if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
+        return  # a group becoming a supergroup is news whoever brought it
+    if await community.may_use(user.id, user.username or "", chat_id):
+        return
+    log.info("update %d from user %d in chat %d turned away: not allowed", update.update_id, user.id, chat_id)
+    await _turn_away(update, user, message, bot_username)
+    raise ApplicationHandlerStop
+
+
+async def _turn_away(update: Update, user: User, message: Message | None, bot_username: str) -> None:
+    """Tell the person how to get in, where they spoke to the bot; in a group, chatter gets no answer."""
+    lang = language(user)
+    if update.callback_query is not None:
+        await answer(update.callback_query, plain_text(lang, "access_denied_short", user_id=user.id), alert=True)
+    elif message is not None and update.message is not None and _addressed(message, bot_username):
+        await say(message, lang, "access_denied", user_id=user.id)
+
+
+def _addressed(message: Message, bot_username: str) -> bool:
+    """A private message, a command for this bot, or a reply to it."""
+    if message.chat.type == message.chat.PRIVATE:
+        return True
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and reply.from_user.username == bot_username:
+        return True
+    words = (message.text or message.caption or "").split(maxsplit=1)
+    if not words or not words[0].startswith("/"):
+        return False
+    _, _, addressee = words[0].partition("@")
+    return not addressee or addressee.lower() == bot_username.lower()
