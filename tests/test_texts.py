@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 
 from bot.telegram.texts import CATALOGUES, EN, RU, ZH, language_of, reason, text
+from bot.telegram.views import plain
 from tests.fake_telegram import parse_html
 
 CAPTION_LIMIT = 1024  # the texts end up in photo captions
@@ -53,6 +54,11 @@ DUMMY: dict[str, object] = {
     "failed": 9999,
     "seconds": "999",
     "name": "Alexandra Konstantinopolskaya-Wolkenstein",
+    "allowed": 9999,
+    "used": 9999,
+    "zone": "America/Argentina/ComodRivadavia",
+    "done": 9999,
+    "running": 9999,
 }
 
 
@@ -180,3 +186,10 @@ def test_reason_in_chinese_and_unknown_texts():
     assert reason("zh", " 可能包含敏感词 ") == "提示词可能包含违禁词"
     assert reason("ru", "something new") == "something new"
     assert reason("zh", "  ") == "—"
+
+
+@pytest.mark.parametrize("key", ["limit_daily", "limit_in_flight", "limit_group_daily", "access_denied_short"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_alerts_fit_a_callback_answer(lang: str, key: str):
+    values = {name: DUMMY[name] for name in _placeholders(EN[key])}
+    assert len(plain(text(lang, key, **values))) <= 200  # what a press is answered with, in an alert

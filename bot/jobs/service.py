@@ -224,7 +224,11 @@ class JobService:
 
         def decide(usage: Usage) -> dict[str, SqlValue]:
             state = admit(usage, total, allowance)
-            return {} if asks_first else {"state": state.value}
+            if asks_first:
+                return {}
+            if state is JobState.WAITING:  # its place: behind everyone waiting already
+                return {"state": state.value, "queue_position": usage.waiting}
+            return {"state": state.value}
 
         counting = self._community.counting(origin.user_id, origin.chat_id)
         guard = Guard(busy=UNFINISHED if press else (), counting=counting, decide=decide)

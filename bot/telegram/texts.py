@@ -763,6 +763,79 @@ ZH.update(
     }
 )
 
+# -- quotas and the bot's own queue -----------------------------------------------------------------
+
+EN.update(
+    {
+        "limit_daily": (
+            "🧮 <b>That was today's last job for you</b> (your daily limit is {allowed}). Only jobs that "
+            "succeed count. Your count starts again at midnight ({zone})."
+        ),
+        "limit_in_flight": (
+            "⏳ <b>You have {used} jobs under way already</b>, the most you may have at once is {allowed}. "
+            "Please wait for one of them to finish."
+        ),  # plural: jobs
+        "limit_group_daily": (
+            "🧮 <b>This group has used all its jobs for today</b> (its daily limit is {allowed}). "
+            "The count starts again at midnight ({zone})."
+        ),
+        "usage_title": "📊 <b>Your jobs today</b>",
+        "usage_person": "✅ done: {done} · ⏳ under way: {running}",
+        "usage_limits": "📏 limits: {daily} a day, {in_flight} at once",
+        "usage_exempt": "👮 You are an operator of this bot: no limits apply to you.",
+        "usage_group": "👥 this group today: {used} of {daily}",
+        "usage_reset": "🕛 Only jobs that succeed count; the count starts again at midnight ({zone}).",
+        "status_waiting": "⏸ <b>Waiting for a free slot</b> · {ahead} ahead of you",
+        "status_waiting_next": "⏸ <b>Next in line</b> for a free slot",
+    }
+)
+
+RU.update(
+    {
+        "limit_daily": (
+            "🧮 <b>На сегодня это была ваша последняя задача</b> (дневной лимит: {allowed}). Считаются только "
+            "успешные задачи. Счёт начнётся заново в полночь ({zone})."
+        ),
+        "limit_in_flight": (
+            "⏳ <b>У вас уже выполняется задач: {used}</b>, а одновременно можно не больше {allowed}. "
+            "Пожалуйста, дождитесь, пока одна из них закончится."
+        ),
+        "limit_group_daily": (
+            "🧮 <b>Эта группа израсходовала все задачи на сегодня</b> (дневной лимит: {allowed}). "
+            "Счёт начнётся заново в полночь ({zone})."
+        ),
+        "usage_title": "📊 <b>Ваши задачи сегодня</b>",
+        "usage_person": "✅ готово: {done} · ⏳ выполняется: {running}",
+        "usage_limits": "📏 лимиты: {daily} в день, {in_flight} одновременно",
+        "usage_exempt": "👮 Вы владелец этого бота: лимиты на вас не действуют.",
+        "usage_group": "👥 эта группа сегодня: {used} из {daily}",
+        "usage_reset": "🕛 Считаются только успешные задачи; счёт начнётся заново в полночь ({zone}).",
+        "status_waiting": "⏸ <b>Ждёт свободного места</b> · перед вами: {ahead}",
+        "status_waiting_next": "⏸ <b>Следующая в очереди</b> на свободное место",
+    }
+)
+
+ZH.update(
+    {
+        "limit_daily": (
+            "🧮 <b>这是您今天的最后一个任务了</b>（每日上限为 {allowed}）。只有成功的任务才计数。"
+            "计数将在午夜（{zone}）重新开始。"
+        ),
+        "limit_in_flight": ("⏳ <b>您已有 {used} 个任务正在进行</b>，同时最多 {allowed} 个。请等其中一个完成。"),
+        "limit_group_daily": (
+            "🧮 <b>本群组今天的任务已用完</b>（每日上限为 {allowed}）。计数将在午夜（{zone}）重新开始。"
+        ),
+        "usage_title": "📊 <b>您今天的任务</b>",
+        "usage_person": "✅ 已完成：{done} · ⏳ 进行中：{running}",
+        "usage_limits": "📏 上限：每天 {daily}，同时 {in_flight}",
+        "usage_exempt": "👮 您是此机器人的管理员，不受任何上限限制。",
+        "usage_group": "👥 本群组今天：{used} / {daily}",
+        "usage_reset": "🕛 只有成功的任务才计数；计数将在午夜（{zone}）重新开始。",
+        "status_waiting": "⏸ <b>等待空闲名额</b> · 前面还有 {ahead} 个任务",
+        "status_waiting_next": "⏸ <b>下一个</b>即可获得空闲名额",
+    }
+)
+
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "ru": RU, "zh": ZH}
 
 

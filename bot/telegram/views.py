@@ -41,6 +41,10 @@ def status_line(job: Job) -> str:
     """The headline of a running job, or of a finished one that did not produce an image."""
     lang, progress = job.origin.language, job.progress
     match job.state:
+        case JobState.WAITING if progress.queue_position:
+            return text(lang, "status_waiting", ahead=progress.queue_position)
+        case JobState.WAITING:
+            return text(lang, "status_waiting_next")
         case JobState.SUBMITTING:
             return text(lang, "status_sending")
         case JobState.QUEUED:

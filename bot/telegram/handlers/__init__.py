@@ -8,7 +8,7 @@ from telegram.ext import Application
 
 from bot.jobs import JobService
 from bot.jobs.community import Community
-from bot.telegram.handlers import admin, chats, errors, gate, imagine, presses, questions, start
+from bot.telegram.handlers import admin, chats, errors, gate, imagine, presses, questions, start, usage
 from bot.telegram.handlers.photos import Photos
 
 
@@ -23,5 +23,6 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService
     photos.register(app)
     admin.register(app, community)
     chats.register(app, service)
-    errors.register(app)
+    usage.register(app, community)
+    errors.register(app, community)
     return photos

@@ -12,7 +12,7 @@ from telegram import Message, Update, User
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.jobs.community import Community, Stats, Tally, Target
-from bot.telegram.handlers.common import language, say
+from bot.telegram.handlers.common import amount, language, say
 from bot.telegram.texts import text
 
 _NEW = filters.UpdateType.MESSAGE
@@ -33,7 +33,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], community: Communit
     async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is not None and _operator(community, update):
-            await message.reply_html(_stats_text(language(update.effective_user), await community.stats(STATS_DAYS)))
+            stats = _stats_text(language(update.effective_user), await community.stats(STATS_DAYS))
+            await message.reply_html(stats, do_quote=True)
         elif message is not None:
             await say(message, language(update.effective_user), "admin_only")
 
@@ -82,9 +83,9 @@ async def _limit(community: Community, update: Update, args: list[str]) -> None:
     allowance = await community.allowance(target.owner_id, target.owner_id)
     who = await _who(community, message, target, lang)
     if target.owner_id < 0:
-        await say(message, lang, "limit_set_group", who=who, daily=_amount(lang, allowance.group_daily))
+        await say(message, lang, "limit_set_group", who=who, daily=amount(lang, allowance.group_daily))
     else:
-        daily_text, at_once = _amount(lang, allowance.person.daily), _amount(lang, allowance.person.in_flight)
+        daily_text, at_once = amount(lang, allowance.person.daily), amount(lang, allowance.person.in_flight)
         await say(message, lang, "limit_set", who=who, daily=daily_text, in_flight=at_once)
 
 
@@ -129,10 +130,6 @@ async def _who(community: Community, message: Message, target: Target, lang: str
         return f"@{target.key}"
     name = await community.name_of(int(target.key))
     return f"{name} ({target.key})" if name != target.key else target.key
-
-
-def _amount(lang: str, value: int) -> str:
-    return str(value) if value else text(lang, "limit_none")
 
 
 def _stats_text(lang: str, stats: Stats) -> str:

@@ -60,3 +60,8 @@ async def answer(query: CallbackQuery, message: str, *, alert: bool = False) -> 
         await query.answer(message[:200] or None, show_alert=alert)
     except BadRequest as exc:
         log.info("callback answer failed: %s", exc)
+
+
+def amount(lang: str, limit: int) -> str:
+    """A limit in words: the number, or "no limit" for 0."""
+    return str(limit) if limit else text(lang, "limit_none")

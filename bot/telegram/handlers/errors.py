@@ -1,4 +1,8 @@
-"""The last resort: a handler that failed gets a polite word to the person and a traceback in the log."""
+"""The last resort: a handler that failed gets a polite word to the person and a traceback in the log.
+
+A limit that stops a job is no failure: wherever it was raised (a command, a picture, a press), the
+person is told which limit it was, in a reply or, for a press, in an alert.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,39 @@ from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.telegram.handlers.common import language
+from bot.jobs.community import Community
+from bot.jobs.policy import LimitReached
+from bot.telegram.handlers.common import answer, language
 from bot.telegram.texts import text
+from bot.telegram.views import plain
 
 log = logging.getLogger(__name__)
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(app: Application[Any, Any, Any, Any, Any, Any], community: Community) -> None:
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(context.error, LimitReached) and isinstance(update, Update):
+            await _limit_reached(update, context.error, community)
+            return
+        await _failed(update, context)
+
     app.add_error_handler(on_error)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _limit_reached(update: Update, limit: LimitReached, community: Community) -> None:
+    log.info("a job was not started: %s", limit)
+    lang = language(update.effective_user)
+    message = text(lang, f"limit_{limit.limit}", allowed=limit.allowed, used=limit.used, zone=community.rules.zone)
+    if update.callback_query is not None:
+        await answer(update.callback_query, plain(message), alert=True)
+    elif update.effective_message is not None:
+        try:
+            await update.effective_message.reply_html(message, do_quote=True)
+        except TelegramError as exc:
+            log.warning("could not tell the user about the limit: %s", exc)
+
+
+async def _failed(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
