@@ -40,7 +40,6 @@ DUMMY: dict[str, object] = {
     "seed": "4294967295",
     "shape": "landscape",
     "tokens": ", ".join(["word"] * 60),
-    "title": "Variations of image #4",
     "value": "3",
     "user_id": 1234567890,
     "who": "Alexandra Konstantinopolskaya-Wolkenstein (1234567890)",
@@ -59,6 +58,11 @@ DUMMY: dict[str, object] = {
     "zone": "America/Argentina/ComodRivadavia",
     "done": 9999,
     "running": 9999,
+    "title": "Fox Lovers of the Northern Hemisphere",
+    "detail": "--chaos",
+    "expected": "0–1000",
+    "field": "Personalization",
+    "icon": "⚡",
 }
 
 
@@ -102,7 +106,20 @@ def test_tags_emojis_and_example_prompts_match_english(lang: str):
 @pytest.mark.parametrize("lang", TRANSLATIONS)
 def test_no_english_words_left_in_translations(lang: str):
     # Names keep their names: the product, file formats, and Midjourney's own button names.
-    allowed = {"Midjourney", "Telegram", "imagine", "JPEG", "PNG", "WebP", "Custom", "Zoom", "Vary", "Region", "Remix"}
+    allowed = {
+        "Midjourney",
+        "Telegram",
+        "imagine",
+        "JPEG",
+        "PNG",
+        "WebP",
+        "Custom",
+        "Zoom",
+        "Vary",
+        "Region",
+        "Remix",
+        "Niji",
+    }
     leftovers = {}
     for key, message in CATALOGUES[lang].items():
         prose = re.sub(r"\{\w+\}|--\w+", "", _TAG.sub("", _CODE.sub("", message)))  # parameters stay English

@@ -10,6 +10,7 @@ from bot.jobs.modals import EMPTY, NO_REGION, ZOOM_RANGE, BadAnswer
 from bot.jobs.model import (
     Asks,
     Choices,
+    Delivery,
     Dimensions,
     Job,
     JobKind,
@@ -54,6 +55,7 @@ __all__ = [
     "ButtonView",
     "ChatUnreachable",
     "Choices",
+    "Delivery",
     "Dimensions",
     "Display",
     "DisplayUnavailable",

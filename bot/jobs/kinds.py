@@ -55,30 +55,38 @@ class Kind:
 
 
 async def _imagine(s: Submission) -> SubmitResult:
-    prompt, pictures = s.job.request.prompt, await s.data_urls()
+    request = s.job.request
+    prompt, pictures = request.prompt, await s.data_urls()
     if pictures and wants_references(prompt):
         # References must be URLs in the prompt: the provider uploads the pictures to Discord first (§5.7).
-        return await s.client.imagine(with_references(prompt, await s.client.upload(pictures)), state=s.state)
-    return await s.client.imagine(prompt, base64_array=pictures, state=s.state)
+        prompt, pictures = with_references(prompt, await s.client.upload(pictures, speed=request.speed)), []
+    return await s.client.imagine(
+        prompt, base64_array=pictures, bot_type=request.bot_type, state=s.state, speed=request.speed
+    )
 
 
 async def _describe(s: Submission, job: Job | None = None) -> SubmitResult:
     [picture] = await s.data_urls(job)
-    return await s.client.describe(picture, state=s.state)
+    request = s.job.request
+    return await s.client.describe(picture, bot_type=request.bot_type, state=s.state, speed=request.speed)
 
 
 async def _shorten(s: Submission) -> SubmitResult:
-    return await s.client.shorten(s.job.request.prompt, state=s.state)
+    request = s.job.request
+    return await s.client.shorten(request.prompt, bot_type=request.bot_type, state=s.state, speed=request.speed)
 
 
 async def _blend(s: Submission) -> SubmitResult:
-    dimensions = s.job.request.dimensions or Dimensions.SQUARE
-    return await s.client.blend(await s.data_urls(), dimensions=dimensions.value, state=s.state)
+    request = s.job.request
+    dimensions = request.dimensions or Dimensions.SQUARE
+    return await s.client.blend(
+        await s.data_urls(), dimensions=dimensions.value, bot_type=request.bot_type, state=s.state, speed=request.speed
+    )
 
 
 async def _swap(s: Submission) -> SubmitResult:
     face, target = await s.data_urls()
-    return await s.client.swap_face(face, target, state=s.state)
+    return await s.client.swap_face(face, target, state=s.state, speed=s.job.request.speed)
 
 
 async def _press(s: Submission) -> SubmitResult:
@@ -86,7 +94,9 @@ async def _press(s: Submission) -> SubmitResult:
     if button is None or parent is None or parent.task_id is None:
         raise Rejected("the original job is gone")
     try:
-        return await s.client.press(parent.task_id, button.custom_id, state=s.state, enable_remix=s.remix)
+        return await s.client.press(
+            parent.task_id, button.custom_id, state=s.state, enable_remix=s.remix, speed=s.job.request.speed
+        )
     except UnsupportedButton:
         # Relays refuse the describe and shorten buttons (§7); the same can be had another way.
         fallback = _FALLBACKS.get(meaning(button.custom_id).action)
@@ -96,7 +106,8 @@ async def _press(s: Submission) -> SubmitResult:
 
 
 async def _imagine_the_pick(s: Submission) -> SubmitResult:
-    return await s.client.imagine(s.job.request.prompt, state=s.state)
+    request = s.job.request
+    return await s.client.imagine(request.prompt, bot_type=request.bot_type, state=s.state, speed=request.speed)
 
 
 async def _describe_again(s: Submission) -> SubmitResult:

@@ -354,7 +354,9 @@ class JobRunner:
 
     async def _modal(self, task_id: str, prompt: str, mask: bytes | None, job: Job) -> SubmitResult:
         mask_url = f"data:image/png;base64,{base64.b64encode(mask).decode()}" if mask else None
-        return await self.client.modal(task_id, prompt=prompt, mask_base64=mask_url, state=f"mjbot:{job.id}")
+        return await self.client.modal(
+            task_id, prompt=prompt, mask_base64=mask_url, state=f"mjbot:{job.id}", speed=job.request.speed
+        )
 
     async def _close_question(self, job: Job, how: str) -> None:
         row = await self.questions.get(job.id)

@@ -19,6 +19,7 @@ from bot.jobs.modals import NO_REGION, BadAnswer
 from bot.jobs.model import (
     Asks,
     Choices,
+    Delivery,
     Dimensions,
     Job,
     JobKind,
@@ -187,17 +188,17 @@ class JobService:
                 # Midjourney would not upscale the same cell again; what it made then is still here.
                 self._scheduler.detach(self._runner.show_again(earlier, origin))
                 return Pressed([earlier], sense, repeat=True)
+        preferences = await self._community.effective(origin.user_id, origin.chat_id)
         if sense.action is ButtonAction.DESCRIBE_ALL:
             # Four picks, so each prompt gets its job and its status message, on any provider.
             picks = [b for b in await self._buttons.for_job(parent.id) if _is_pick(b)]
-            requests = [replace(_request(parent, b), unattended=True) for b in picks]
+            requests = [replace(_request(parent, b, preferences), unattended=True) for b in picks]
             jobs = await self._insert([self._new(origin, request) for request in requests], press=True)
         else:
             # In remix mode the person is asked for the prompt before the press is sent (§7).
-            preferences = await self._community.effective(origin.user_id, origin.chat_id)
             remix = sense.needs_input is NeedsInput.IN_REMIX and bool(preferences.remix)
             state = JobState.AWAITING_INPUT if remix else JobState.SUBMITTING
-            jobs = await self._insert([self._new(origin, _request(parent, button), state)], press=True)
+            jobs = await self._insert([self._new(origin, _request(parent, button, preferences), state)], press=True)
         if not jobs:
             raise AlreadyRunning(key)
         for job in jobs:
@@ -370,7 +371,7 @@ class JobService:
         await self._community.chat_migrated(old_chat_id, new_chat_id)
 
 
-def _request(parent: Job, button: StoredButton) -> Request:
+def _request(parent: Job, button: StoredButton, preferences: Preferences) -> Request:
     """A press of `button` under `parent`: a describe or shorten pick carries the prompt it picks."""
     sense = meaning(button.custom_id)
     prompt = parent.request.prompt
@@ -380,7 +381,7 @@ def _request(parent: Job, button: StoredButton) -> Request:
             raise UnknownButton(button.key)
         prompt = choices[sense.index - 1]
     pressed = PressedButton(button.key, button.custom_id, button_label(button.label, button.emoji))
-    # A press runs on the parent's account, at the parent's speed; it delivers as the parent did.
+    # A press runs on the parent's account, at the parent's speed; it delivers as the presser likes now.
     return Request(
         JobKind.ACTION,
         prompt,
@@ -388,7 +389,7 @@ def _request(parent: Job, button: StoredButton) -> Request:
         button=pressed,
         speed=parent.request.speed,
         bot_type=parent.request.bot_type,
-        delivery=parent.request.delivery,
+        delivery=preferences.delivery or Delivery.AUTO,
     )
 
 

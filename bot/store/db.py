@@ -164,6 +164,7 @@ MIGRATIONS: tuple[str, ...] = (
         user_id INTEGER NOT NULL,
         owner_id INTEGER NOT NULL,
         field TEXT NOT NULL,
+        menu_message_id INTEGER,
         asked_at REAL NOT NULL,
         PRIMARY KEY (chat_id, message_id)
     );

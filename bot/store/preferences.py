@@ -45,11 +45,13 @@ class PreferenceQuestionRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def put(self, chat_id: int, message_id: int, user_id: int, owner_id: int, field: str, at: float) -> None:
+    async def put(
+        self, chat_id: int, message_id: int, *, user_id: int, owner_id: int, field: str, menu_message_id: int, at: float
+    ) -> None:
         await self._db.execute(
-            "INSERT OR REPLACE INTO preference_questions (chat_id, message_id, user_id, owner_id, field, asked_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (chat_id, message_id, user_id, owner_id, field, at),
+            "INSERT OR REPLACE INTO preference_questions"
+            " (chat_id, message_id, user_id, owner_id, field, menu_message_id, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (chat_id, message_id, user_id, owner_id, field, menu_message_id, at),
         )
 
     async def get(self, chat_id: int, message_id: int) -> Row | None:

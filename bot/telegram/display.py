@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyParameters
+from telegram import InlineKeyboardMarkup, InputMediaDocument, InputMediaPhoto, Message, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
@@ -22,6 +22,7 @@ from bot.jobs import (
     Asks,
     ButtonView,
     ChatUnreachable,
+    Delivery,
     DisplayUnavailable,
     Job,
     JobState,
@@ -281,6 +282,9 @@ class TelegramDisplay:
         return picture
 
     async def _show_picture(self, job: Job, image: bytes, markup: InlineKeyboardMarkup | None) -> Shown:
+        delivery = job.request.delivery
+        if delivery is Delivery.FILE and not job.shown.as_text:
+            return await self._show_file(job, image, markup)
         text_html = _caption(job)
         photo = await _fit(job, image) if not job.shown.as_text else None
         try:
@@ -292,8 +296,9 @@ class TelegramDisplay:
             log.warning("job %d: Telegram refused the result as a photo (%s); sending it as a file", job.id, exc)
             posted, photo = await self._show_final(job, text_html, markup), None
         shown = self._as_shown(job, posted)
-        if photo is not None and produces_of(job) is not Produces.IMAGE:
-            return shown  # a grid: the photo is the result
+        single = produces_of(job) is Produces.IMAGE
+        if photo is not None and (delivery is Delivery.PHOTO or (delivery is Delivery.AUTO and not single)):
+            return shown  # the photo is the result (a grid, unless the person wants its file too)
         try:
             document_id = await self._send_file(job, image, posted)
         except TelegramError as exc:
@@ -302,6 +307,34 @@ class TelegramDisplay:
             log.warning("job %d: the full-resolution file could not be sent: %s", job.id, exc)
             document_id = None
         return replace(shown, document_file_id=document_id)
+
+    async def _show_file(self, job: Job, image: bytes, markup: InlineKeyboardMarkup | None) -> Shown:
+        """The status message becomes the full-resolution file with the buttons (the person wants files only)."""
+        text_html, chat_id, message_id = _caption(job), job.origin.chat_id, job.shown.message_id
+        document = InputMediaDocument(image, caption=text_html, filename=_file_name(job, image))
+        try:
+            if message_id is None:
+                raise _Gone(chat_id)
+            edited = await self.bot.edit_message_media(
+                document, chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+        except (BadRequest, ChatMigrated, _Gone) as exc:
+            if isinstance(exc, BadRequest) and not any(g in exc.message.lower() for g in _GONE):
+                raise
+            log.info("job %d: status message gone, sending the file as a new message", job.id)
+            new_chat = exc.new_chat_id if isinstance(exc, ChatMigrated) else chat_id
+            sent = await self.bot.send_document(
+                new_chat,
+                image,
+                filename=_file_name(job, image),
+                caption=text_html,
+                reply_markup=markup,
+                reply_parameters=_reply_to(job.origin.request_message_id),
+                message_thread_id=job.origin.thread_id,
+            )
+            return Shown(sent.message_id, document_file_id=sent.document.file_id if sent.document else None)
+        file_id = edited.document.file_id if isinstance(edited, Message) and edited.document else None
+        return Shown(message_id, document_file_id=file_id)
 
     async def _send_file(self, job: Job, image: bytes, posted: _Posted) -> str | None:
         """The image at full resolution as a file, under the message that shows it."""
@@ -313,7 +346,7 @@ class TelegramDisplay:
         message = await self.bot.send_document(
             posted.chat_id,
             image,
-            filename=f"midjourney-{job.task_id or job.id}.{_extension(image)}",
+            filename=_file_name(job, image),
             caption=note,
             reply_parameters=_reply_to(posted.message_id),
             message_thread_id=job.origin.thread_id,
@@ -448,6 +481,10 @@ def _reply_to(message_id: int | None) -> ReplyParameters | None:
 
 def _fingerprint(text_html: str) -> str:
     return hashlib.sha1(text_html.encode()).hexdigest()
+
+
+def _file_name(job: Job, image: bytes) -> str:
+    return f"midjourney-{job.task_id or job.id}.{_extension(image)}"
 
 
 def _extension(image: bytes) -> str:

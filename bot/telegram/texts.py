@@ -836,6 +836,247 @@ ZH.update(
     }
 )
 
+# -- /settings --------------------------------------------------------------------------------------
+
+EN.update(
+    {
+        "settings_person": "⚙️ <b>Your settings</b>\nThey apply to your next jobs, wherever you draw.",
+        "settings_group": "⚙️ <b>Defaults of {title}</b>\nFor members who have not chosen for themselves.",
+        "settings_line": "{icon} {name}: <b>{value}</b>",
+        "settings_to_group": "👥 This group's defaults",
+        "settings_to_person": "👤 My own settings",
+        "settings_close": "✖ Close",
+        "settings_write": "✍️ Write it",
+        "settings_clear": "🗑 Clear",
+        "settings_reset": "↩ Default",
+        "settings_back": "« Back",
+        "settings_closed": "⚙️ Settings closed. Send <code>/settings</code> to open them again.",
+        "settings_saved": "✅ Saved",
+        "settings_saved_value": "✅ {field}: {value}",
+        "settings_not_yours": "These settings are someone else's; send <code>/settings</code> for your own.",
+        "settings_admins_only": "Only this group's admins can change its defaults.",
+        "pref_speed": "Speed",
+        "pref_model": "Model",
+        "pref_draft": "Draft mode",
+        "pref_personalization": "Personalization",
+        "pref_parameters": "Parameters",
+        "pref_remix": "Remix",
+        "pref_delivery": "Results",
+        "pref_language": "Language",
+        "pref_shared_buttons": "Buttons",
+        "speed_default": "the bot's default",
+        "speed_fast": "Fast",
+        "speed_relax": "Relax",
+        "speed_turbo": "Turbo",
+        "model_default": "Midjourney's default",
+        "switch_on": "on",
+        "switch_off": "off",
+        "delivery_auto": "grids as photos, single images also as files",
+        "delivery_photo": "photo",
+        "delivery_file": "file",
+        "delivery_both": "photo and file",
+        "shared_on": "everyone",
+        "shared_off": "only who started the job",
+        "value_none": "—",
+        "language_telegram": "as in Telegram",
+        "help_speed": (
+            "Fast draws at once, Relax is slower and costs less, Turbo is the quickest and costs more. "
+            "Default: what the bot's operator chose."
+        ),
+        "help_model": (
+            "Which model draws. Niji is made for anime and illustration. A <code>--v</code> or <code>--niji</code> "
+            "in a prompt wins over this."
+        ),
+        "help_draft": "Draft mode (V7) draws quicker and cheaper, in less detail.",
+        "help_personalization": "Your personalization code from the Midjourney website, added as <code>--p</code>.",
+        "help_parameters": (
+            "Added to every prompt unless the prompt sets them itself, for example <code>--ar 3:2 --s 250</code>."
+        ),
+        "help_remix": "With remix on, variations, 🔄 and pans ask for the prompt first.",
+        "help_delivery": "How finished pictures reach you.",
+        "help_language": "The language I write to you in.",
+        "help_shared_buttons": "Who may press the buttons under a job in this group.",
+        "ask_personalization": (
+            "👤 Reply to this message with your personalization code, for example <code>abc123</code>."
+        ),
+        "ask_personalization_placeholder": "k7x9q2",
+        "ask_parameters": (
+            "➕ Reply to this message with the parameters to add to your prompts, for example "
+            "<code>--ar 3:2 --s 250</code>."
+        ),
+        "ask_parameters_placeholder": "--ar 3:2 --s 250",
+        "pref_bad": "⚠️ That cannot be used here.",
+        "pref_bad_personalization": (
+            "👤 <code>{detail}</code> is not a personalization code: one is letters and digits, like "
+            "<code>abc123</code>."
+        ),
+        "pref_bad_not_parameters": (
+            "➕ Only Midjourney parameters go here, each starting with <code>--</code>, for example "
+            "<code>--ar 3:2</code>; you wrote <code>{detail}</code>."
+        ),
+        "pref_bad_unknown": "➕ <code>{detail}</code> is not a Midjourney parameter I know.",
+        "pref_bad_twice": "➕ <code>{detail}</code> is there twice.",
+        "pref_bad_value": "➕ <code>{detail}</code> takes {expected}.",
+        "pref_bad_too_long": "➕ That is too long: at most {detail} characters.",
+    }
+)
+
+RU.update(
+    {
+        "settings_person": "⚙️ <b>Ваши настройки</b>\nДействуют для следующих задач, где бы вы ни рисовали.",
+        "settings_group": "⚙️ <b>Настройки группы {title}</b>\nДля участников, которые не выбрали своё.",
+        "settings_line": "{icon} {name}: <b>{value}</b>",
+        "settings_to_group": "👥 Настройки этой группы",
+        "settings_to_person": "👤 Мои настройки",
+        "settings_close": "✖ Закрыть",
+        "settings_write": "✍️ Написать",
+        "settings_clear": "🗑 Очистить",
+        "settings_reset": "↩ По умолчанию",
+        "settings_back": "« Назад",
+        "settings_closed": "⚙️ Настройки закрыты. Отправьте <code>/settings</code>, чтобы открыть их снова.",
+        "settings_saved": "✅ Сохранено",
+        "settings_saved_value": "✅ {field}: {value}",
+        "settings_not_yours": "Это чужие настройки; отправьте <code>/settings</code>, чтобы открыть свои.",
+        "settings_admins_only": "Настройки группы могут менять только её администраторы.",
+        "pref_speed": "Скорость",
+        "pref_model": "Модель",
+        "pref_draft": "Черновой режим",
+        "pref_personalization": "Персонализация",
+        "pref_parameters": "Параметры",
+        "pref_remix": "Ремикс",
+        "pref_delivery": "Результаты",
+        "pref_language": "Язык",
+        "pref_shared_buttons": "Кнопки",
+        "speed_default": "как задано в боте",
+        "speed_fast": "Быстро",
+        "speed_relax": "Не спеша",
+        "speed_turbo": "Турбо",
+        "model_default": "по умолчанию Midjourney",
+        "switch_on": "вкл.",
+        "switch_off": "выкл.",
+        "delivery_auto": "сетки фото, отдельные картинки ещё и файлом",
+        "delivery_photo": "фото",
+        "delivery_file": "файл",
+        "delivery_both": "фото и файл",
+        "shared_on": "все",
+        "shared_off": "только автор задачи",
+        "value_none": "—",
+        "language_telegram": "как в Telegram",
+        "help_speed": (
+            "Быстро — рисует сразу, «не спеша» — медленнее и дешевле, турбо — быстрее всего и дороже. "
+            "По умолчанию — как выбрал владелец бота."
+        ),
+        "help_model": (
+            "Какая модель рисует. Niji создана для аниме и иллюстраций. <code>--v</code> или <code>--niji</code> "
+            "в промпте важнее этой настройки."
+        ),
+        "help_draft": "Черновой режим (V7) рисует быстрее и дешевле, но с меньшей детализацией.",
+        "help_personalization": "Ваш код персонализации с сайта Midjourney; добавляется как <code>--p</code>.",
+        "help_parameters": (
+            "Добавляются к каждому промпту, если он не задаёт их сам, например <code>--ar 3:2 --s 250</code>."
+        ),
+        "help_remix": "С включённым ремиксом вариации, 🔄 и панорамы сначала спрашивают промпт.",
+        "help_delivery": "Как к вам приходят готовые картинки.",
+        "help_language": "Язык, на котором я вам пишу.",
+        "help_shared_buttons": "Кто может нажимать кнопки под задачами в этой группе.",
+        "ask_personalization": (
+            "👤 Ответьте на это сообщение своим кодом персонализации, например <code>abc123</code>."
+        ),
+        "ask_personalization_placeholder": "k7x9q2",
+        "ask_parameters": (
+            "➕ Ответьте на это сообщение параметрами, которые добавлять к промптам, например "
+            "<code>--ar 3:2 --s 250</code>."
+        ),
+        "ask_parameters_placeholder": "--ar 3:2 --s 250",
+        "pref_bad": "⚠️ Это здесь не подходит.",
+        "pref_bad_personalization": (
+            "👤 <code>{detail}</code> — не код персонализации: он состоит из букв и цифр, например <code>abc123</code>."
+        ),
+        "pref_bad_not_parameters": (
+            "➕ Сюда подходят только параметры Midjourney, каждый начинается с <code>--</code>, например "
+            "<code>--ar 3:2</code>; а у вас <code>{detail}</code>."
+        ),
+        "pref_bad_unknown": "➕ Параметра <code>{detail}</code> я у Midjourney не знаю.",
+        "pref_bad_twice": "➕ <code>{detail}</code> указан дважды.",
+        "pref_bad_value": "➕ <code>{detail}</code> принимает {expected}.",
+        "pref_bad_too_long": "➕ Слишком длинно: не больше {detail} символов.",
+    }
+)
+
+ZH.update(
+    {
+        "settings_person": "⚙️ <b>您的设置</b>\n适用于您之后的任务，无论在哪里绘图。",
+        "settings_group": "⚙️ <b>{title} 的默认设置</b>\n适用于尚未自行选择的成员。",
+        "settings_line": "{icon} {name}：<b>{value}</b>",
+        "settings_to_group": "👥 本群组的默认设置",
+        "settings_to_person": "👤 我的设置",
+        "settings_close": "✖ 关闭",
+        "settings_write": "✍️ 填写",
+        "settings_clear": "🗑 清除",
+        "settings_reset": "↩ 默认",
+        "settings_back": "« 返回",
+        "settings_closed": "⚙️ 设置已关闭。发送 <code>/settings</code> 可再次打开。",
+        "settings_saved": "✅ 已保存",
+        "settings_saved_value": "✅ {field}：{value}",
+        "settings_not_yours": "这是别人的设置；发送 <code>/settings</code> 打开您自己的。",
+        "settings_admins_only": "只有本群组的管理员可以更改群组的默认设置。",
+        "pref_speed": "速度",
+        "pref_model": "模型",
+        "pref_draft": "草稿模式",
+        "pref_personalization": "个性化",
+        "pref_parameters": "参数",
+        "pref_remix": "Remix",
+        "pref_delivery": "结果",
+        "pref_language": "语言",
+        "pref_shared_buttons": "按钮",
+        "speed_default": "机器人的默认设置",
+        "speed_fast": "快速",
+        "speed_relax": "慢速",
+        "speed_turbo": "极速",
+        "model_default": "Midjourney 默认",
+        "switch_on": "开",
+        "switch_off": "关",
+        "delivery_auto": "四宫格为图片，单张图另附文件",
+        "delivery_photo": "图片",
+        "delivery_file": "文件",
+        "delivery_both": "图片和文件",
+        "shared_on": "所有人",
+        "shared_off": "仅任务发起人",
+        "value_none": "—",
+        "language_telegram": "与 Telegram 相同",
+        "help_speed": "快速：立即绘制；慢速：较慢但更便宜；极速：最快但更贵。默认：机器人管理员的选择。",
+        "help_model": (
+            "由哪个模型绘制。Niji 专为动漫和插画设计。提示词中的 <code>--v</code> 或 <code>--niji</code> 优先于此设置。"
+        ),
+        "help_draft": "草稿模式（V7）绘制更快、更便宜，但细节更少。",
+        "help_personalization": "您在 Midjourney 网站上的个性化代码，以 <code>--p</code> 添加。",
+        "help_parameters": "添加到每个提示词，除非提示词自己设置了，例如 <code>--ar 3:2 --s 250</code>。",
+        "help_remix": "开启 Remix 后，变体、🔄 和平移会先询问提示词。",
+        "help_delivery": "完成的图片如何发送给您。",
+        "help_language": "我与您交流使用的语言。",
+        "help_shared_buttons": "在本群组中谁可以点击任务下方的按钮。",
+        "ask_personalization": "👤 请回复此消息发送您的个性化代码，例如 <code>abc123</code>。",
+        "ask_personalization_placeholder": "k7x9q2",
+        "ask_parameters": "➕ 请回复此消息发送要添加到提示词的参数，例如 <code>--ar 3:2 --s 250</code>。",
+        "ask_parameters_placeholder": "--ar 3:2 --s 250",
+        "pref_bad": "⚠️ 这里不能使用这个值。",
+        "pref_bad_personalization": (
+            "👤 <code>{detail}</code> 不是个性化代码：代码由字母和数字组成，例如 <code>abc123</code>。"
+        ),
+        "pref_bad_not_parameters": (
+            "➕ 这里只能填写 Midjourney 参数，每个以 <code>--</code> 开头，例如 <code>--ar 3:2</code>；"
+            "您写的是 <code>{detail}</code>。"
+        ),
+        "pref_bad_unknown": "➕ 我不认识 Midjourney 参数 <code>{detail}</code>。",
+        "pref_bad_twice": "➕ <code>{detail}</code> 出现了两次。",
+        "pref_bad_value": "➕ <code>{detail}</code> 的取值为 {expected}。",
+        "pref_bad_too_long": "➕ 太长了：最多 {detail} 个字符。",
+    }
+)
+
+# The languages by their own names: a person finds theirs whatever the menu is written in.
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "zh": "中文"}
+
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN, "ru": RU, "zh": ZH}
 
 

@@ -8,7 +8,7 @@ from telegram.ext import Application
 
 from bot.jobs import JobService
 from bot.jobs.community import Community
-from bot.telegram.handlers import admin, chats, errors, gate, imagine, presses, questions, start, usage
+from bot.telegram.handlers import admin, chats, errors, gate, imagine, presses, questions, settings, start, usage
 from bot.telegram.handlers.photos import Photos
 
 
@@ -16,6 +16,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService
     """Register every feature's handlers; returns what holds state to close at stop (albums arriving)."""
     gate.register(app, community)  # first: decides which updates the others see
     start.register(app)
+    settings.register(app, community)
     imagine.register(app, service)
     presses.register(app, service)
     questions.register(app, service)
