@@ -285,6 +285,36 @@ EN.update(
         "action_pick_all": "🎉 All four prompts",
         "action_describe_again": "🔄 Describe again",
         "action_shorten_details": "Show details",
+        "action_animate_high": "🎞️ Animate (high motion)",
+        "action_animate_low": "🎞️ Animate (low motion)",
+        "action_extend_high": "🎞️ Extend (high motion)",
+        "action_extend_low": "🎞️ Extend (low motion)",
+        "action_clip": "Clip #{n}",
+        "clip_caption": "🎞️ Clip #{n}",
+        "video_grid_hint": "🎞️ <b>{count} clips</b> are below. Pick one (U1–U{count}) to extend it.",
+        "video_too_large": (
+            '📦 <a href="{url}">The video</a> is larger than the 50 MB Telegram lets bots send, so here is its '
+            "link instead (it expires after a while)."
+        ),
+        "clip_too_large": (
+            '📦 <a href="{url}">Clip #{n}</a> is larger than the 50 MB Telegram lets bots send; '
+            "the link expires after a while."
+        ),
+        "video_download_failed": (
+            "⚠️ <b>The video is ready, but I couldn't download it</b> from the provider.\n"
+            '<a href="{url}">Open it here</a> (the link expires after a while).'
+        ),
+        "clip_download_failed": (
+            '⚠️ I couldn\'t download <a href="{url}">clip #{n}</a> from the provider; the link expires after a while.'
+        ),
+        "video_barred": (
+            '🚫 This chat doesn\'t let me send videos, so here is <a href="{url}">the video</a> as a link '
+            "(it expires after a while)."
+        ),
+        "clip_barred": (
+            '🚫 This chat doesn\'t let me send videos: <a href="{url}">clip #{n}</a> (the link expires after a while).'
+        ),
+        "error_video_no_clips": "⚠️ <b>The video is ready, but the provider didn't say where to download it.</b>",
         "error_not_offered": "🧩 <b>This Midjourney provider doesn't offer {feature}.</b>",
         "feature_describe": "describing pictures",
         "feature_shorten": "shortening prompts",
@@ -295,6 +325,7 @@ EN.update(
         ),
         "feature_modal": "the extra input this action needs",
         "feature_seed": "seeds",
+        "feature_video": "video",
         "feature_this": "this",
         "input_not_an_image": "🖼 <b>That file isn't a picture I can read.</b> Please send a JPEG, PNG or WebP photo.",
         "input_too_large": (
@@ -360,6 +391,37 @@ RU.update(
         "action_pick_all": "🎉 Все четыре промпта",
         "action_describe_again": "🔄 Описать заново",
         "action_shorten_details": "Подробнее",
+        "action_animate_high": "🎞️ Анимация (сильное движение)",
+        "action_animate_low": "🎞️ Анимация (слабое движение)",
+        "action_extend_high": "🎞️ Продление (сильное движение)",
+        "action_extend_low": "🎞️ Продление (слабое движение)",
+        "action_clip": "Клип #{n}",
+        "clip_caption": "🎞️ Клип #{n}",
+        "video_grid_hint": "🎞️ <b>Клипов ниже: {count}.</b> Выберите один (U1–U{count}), чтобы его продлить.",
+        "video_too_large": (
+            '📦 <a href="{url}">Видео</a> больше 50 МБ, которые Telegram разрешает отправлять ботам, поэтому вот '
+            "ссылка на него (она со временем перестанет работать)."
+        ),
+        "clip_too_large": (
+            '📦 <a href="{url}">Клип #{n}</a> больше 50 МБ, которые Telegram разрешает отправлять ботам; '
+            "ссылка со временем перестанет работать."
+        ),
+        "video_download_failed": (
+            "⚠️ <b>Видео готово, но мне не удалось его скачать</b> у провайдера.\n"
+            '<a href="{url}">Откройте его по ссылке</a> (через некоторое время она перестанет работать).'
+        ),
+        "clip_download_failed": (
+            '⚠️ Не удалось скачать у провайдера <a href="{url}">клип #{n}</a>; ссылка со временем перестанет работать.'
+        ),
+        "video_barred": (
+            '🚫 В этом чате мне нельзя отправлять видео, поэтому вот <a href="{url}">ссылка на видео</a> '
+            "(она со временем перестанет работать)."
+        ),
+        "clip_barred": (
+            '🚫 В этом чате мне нельзя отправлять видео: <a href="{url}">клип #{n}</a> '
+            "(ссылка со временем перестанет работать)."
+        ),
+        "error_video_no_clips": "⚠️ <b>Видео готово, но провайдер не сообщил, где его скачать.</b>",
         "error_not_offered": "🧩 <b>Этот провайдер Midjourney не поддерживает {feature}.</b>",
         "feature_describe": "описание картинок",
         "feature_shorten": "сокращение промптов",
@@ -370,6 +432,7 @@ RU.update(
         ),
         "feature_modal": "дополнительный ввод для этого действия",
         "feature_seed": "сиды",
+        "feature_video": "видео",
         "feature_this": "это",
         "input_not_an_image": (
             "🖼 <b>Этот файл не похож на картинку.</b> Пожалуйста, пришлите фото в JPEG, PNG или WebP."
@@ -431,6 +494,29 @@ ZH.update(
         "action_pick_all": "🎉 全部四个提示词",
         "action_describe_again": "🔄 重新描述",
         "action_shorten_details": "显示详情",
+        "action_animate_high": "🎞️ 生成动画（高动态）",
+        "action_animate_low": "🎞️ 生成动画（低动态）",
+        "action_extend_high": "🎞️ 延长视频（高动态）",
+        "action_extend_low": "🎞️ 延长视频（低动态）",
+        "action_clip": "片段 #{n}",
+        "clip_caption": "🎞️ 片段 #{n}",
+        "video_grid_hint": "🎞️ <b>下方共有 {count} 个片段。</b>选择其中一个（U1–U{count}）即可延长它。",
+        "video_too_large": (
+            '📦 <a href="{url}">该视频</a>超过了 Telegram 允许机器人发送的 50 MB，'
+            "因此改为提供链接（链接会在一段时间后失效）。"
+        ),
+        "clip_too_large": (
+            '📦 <a href="{url}">片段 #{n}</a>超过了 Telegram 允许机器人发送的 50 MB；链接会在一段时间后失效。'
+        ),
+        "video_download_failed": (
+            '⚠️ <b>视频已生成，但无法从服务商下载。</b>\n<a href="{url}">点此查看</a>（链接会在一段时间后失效）。'
+        ),
+        "clip_download_failed": '⚠️ 无法从服务商处下载<a href="{url}">片段 #{n}</a>；链接会在一段时间后失效。',
+        "video_barred": (
+            '🚫 此聊天不允许我发送视频，因此改为提供<a href="{url}">视频链接</a>（链接会在一段时间后失效）。'
+        ),
+        "clip_barred": '🚫 此聊天不允许我发送视频：<a href="{url}">片段 #{n}</a>（链接会在一段时间后失效）。',
+        "error_video_no_clips": "⚠️ <b>视频已生成，但服务商没有提供下载地址。</b>",
         "error_not_offered": "🧩 <b>此 Midjourney 服务商不支持{feature}。</b>",
         "feature_describe": "图片描述",
         "feature_shorten": "提示词精简",
@@ -439,6 +525,7 @@ ZH.update(
         "feature_references": "上传参考图；请在 --sref、--cref 或 --oref 后直接填写图片链接",
         "feature_modal": "此操作所需的额外输入",
         "feature_seed": "种子查询",
+        "feature_video": "视频生成",
         "feature_this": "此功能",
         "input_not_an_image": "🖼 <b>这个文件不是我能识别的图片。</b>请发送 JPEG、PNG 或 WebP 图片。",
         "input_too_large": "📦 <b>图片超过 20 MB</b>，Telegram 不允许我下载。请发送小一些的图片。",
@@ -506,10 +593,10 @@ EN.update(
         "answer_busy": "⏳ One moment, I'm on it.",
         "cancel_nothing": "✖ There is nothing waiting for your answer here.",
         "remix_on": (
-            "🎛 <b>Remix is on.</b> Variations, 🔄 and pans will ask you for the prompt first. "
+            "🎛 <b>Remix is on.</b> Variations, 🔄, pans and videos will ask you for the prompt first. "
             "Send <code>/remix</code> again to turn it off."
         ),
-        "remix_off": "🎛 <b>Remix is off.</b> Variations, 🔄 and pans run at once.",
+        "remix_off": "🎛 <b>Remix is off.</b> Variations, 🔄, pans and videos run at once.",
         "album_late": (
             "🖼 This picture came after the rest of its album had been handled, so I left it out. "
             "Send it on its own, or send the album again."
@@ -571,10 +658,10 @@ RU.update(
         "answer_busy": "⏳ Секунду, уже занимаюсь.",
         "cancel_nothing": "✖ Здесь ничего не ждёт вашего ответа.",
         "remix_on": (
-            "🎛 <b>Ремикс включён.</b> Вариации, 🔄 и панорамы сначала спросят у вас промпт. "
+            "🎛 <b>Ремикс включён.</b> Вариации, 🔄, панорамы и видео сначала спросят у вас промпт. "
             "Отправьте <code>/remix</code> ещё раз, чтобы выключить."
         ),
-        "remix_off": "🎛 <b>Ремикс выключен.</b> Вариации, 🔄 и панорамы запускаются сразу.",
+        "remix_off": "🎛 <b>Ремикс выключен.</b> Вариации, 🔄, панорамы и видео запускаются сразу.",
         "album_late": (
             "🖼 Эта картинка пришла, когда остальной альбом уже был обработан, поэтому я её не учёл. "
             "Пришлите её отдельно или отправьте альбом заново."
@@ -628,8 +715,8 @@ ZH.update(
         "answer_closed": "此问题已关闭。",
         "answer_busy": "⏳ 请稍候，正在处理。",
         "cancel_nothing": "✖ 这里没有等待您回答的内容。",
-        "remix_on": "🎛 <b>Remix 已开启。</b>变体、🔄 和平移会先询问提示词。再次发送 <code>/remix</code> 可关闭。",
-        "remix_off": "🎛 <b>Remix 已关闭。</b>变体、🔄 和平移会立即执行。",
+        "remix_on": "🎛 <b>Remix 已开启。</b>变体、🔄、平移和视频会先询问提示词。再次发送 <code>/remix</code> 可关闭。",
+        "remix_off": "🎛 <b>Remix 已关闭。</b>变体、🔄、平移和视频会立即执行。",
         "album_late": "🖼 这张图片在相册其余部分处理完之后才到，所以没有算进去。请单独发送它，或重新发送相册。",
         "caption_unknown": (
             "🖼 对图片我可以 <code>/describe</code>、<code>/blend</code>、<code>/swap</code>，"
