@@ -198,6 +198,26 @@ async def test_a_relay_refuses_animate_so_the_press_goes_through_submit_video(
     assert "this button is not supported by the Midjourney provider" in pick.plain_text
 
 
+async def test_an_extend_the_provider_refuses_goes_through_submit_video(
+    tg: FakeTelegram, sim: Simulator, ta: BotRuntime
+) -> None:
+    chat = tg.private_chat()
+    grid = await animate(tg, chat, await upscale(tg, chat))
+    tg.press(chat, grid.message_id, grid.callback_data_for("U3"))
+    picked = await finished(tg, chat, (await status_reply_to(tg, chat, grid.message_id)).message_id)
+    # From here on the provider refuses Extend as an unknown customId, as new-api does (§7).
+    sim.config.dialect, sim.config.remix = "na", True
+    tg.press(chat, picked.message_id, picked.callback_data_for("🎞️ Extend (Low motion)"))
+    extended = await finished(tg, chat, (await status_reply_to(tg, chat, picked.message_id)).message_id)
+    animated = video_task(sim, "MJ::JOB::animate_high")
+    [video] = submits(sim, "/submit/video")
+    assert (video["action"], video["taskId"], video["index"], video["motion"]) == ("extend", animated.id, 2, "low")
+    assert extended.video is not None
+    assert extended.video.duration == 6
+    made = next(t for t in sim.tasks.values() if t.description == "/video extend")
+    assert [extended.video.bytes] == await sim_clips(sim, made)
+
+
 async def test_the_persons_remix_asks_for_a_videos_prompt_and_a_relay_takes_it(
     tg: FakeTelegram, sim: Simulator, bot: BotRuntime
 ) -> None:
