@@ -203,10 +203,10 @@ EN: dict[str, str | Plural] = {
     "answer_busy": "⏳ One moment, I'm on it.",
     "cancel_nothing": "✖ There is nothing waiting for your answer here.",
     "remix_on": (
-        "🎛 <b>Remix is on.</b> Variations, 🔄 and pans will ask you for the prompt first. "
+        "🎛 <b>Remix is on.</b> Variations, 🔄, pans and videos will ask you for the prompt first. "
         "Send <code>/remix</code> again to turn it off."
     ),
-    "remix_off": "🎛 <b>Remix is off.</b> Variations, 🔄 and pans run at once.",
+    "remix_off": "🎛 <b>Remix is off.</b> Variations, 🔄, pans and videos run at once.",
     "album_late": (
         "🖼 This picture came after the rest of its album had been handled, so I left it out. "
         "Send it on its own, or send the album again."
@@ -230,6 +230,37 @@ EN: dict[str, str | Plural] = {
     "paint_send": "Send",
     "paint_sending": "Sending…",
     "paint_sent": "Sent. You can close this window.",
+    "action_animate_high": "🎞️ Animate (high motion)",
+    "action_animate_low": "🎞️ Animate (low motion)",
+    "action_extend_high": "🎞️ Extend (high motion)",
+    "action_extend_low": "🎞️ Extend (low motion)",
+    "action_clip": "Clip #{n}",
+    "clip_caption": "🎞️ Clip #{n}",
+    "video_grid_hint": "🎞️ <b>{count} clips</b> are below. Pick one (U1–U{count}) to extend it.",
+    "video_too_large": (
+        '📦 <a href="{url}">The video</a> is larger than the 50 MB Telegram lets bots send, so here is its '
+        "link instead (it expires after a while)."
+    ),
+    "clip_too_large": (
+        '📦 <a href="{url}">Clip #{n}</a> is larger than the 50 MB Telegram lets bots send; '
+        "the link expires after a while."
+    ),
+    "video_download_failed": (
+        "⚠️ <b>The video is ready, but I couldn't download it</b> from the provider.\n"
+        '<a href="{url}">Open it here</a> (the link expires after a while).'
+    ),
+    "clip_download_failed": (
+        '⚠️ I couldn\'t download <a href="{url}">clip #{n}</a> from the provider; the link expires after a while.'
+    ),
+    "video_barred": (
+        '🚫 This chat doesn\'t let me send videos, so here is <a href="{url}">the video</a> as a link '
+        "(it expires after a while)."
+    ),
+    "clip_barred": (
+        '🚫 This chat doesn\'t let me send videos: <a href="{url}">clip #{n}</a> (the link expires after a while).'
+    ),
+    "error_video_no_clips": "⚠️ <b>The video is ready, but the provider didn't say where to download it.</b>",
+    "feature_video": "video",
 }
 
 LANGUAGES: tuple[str, ...] = ("en", *LOCALES)
