@@ -1112,7 +1112,9 @@ class Photo:
 
 
 @dataclass(frozen=True)
-class Document:
+class _Sent:
+    """A file as a message carries it: the stored bytes seen through Telegram's field names."""
+
     stored: StoredFile
 
     @property
@@ -1139,12 +1141,9 @@ class Document:
     def bytes(self) -> builtins.bytes:
         return self.stored.data
 
-    def to_json(self) -> JSONDict:
-        d: JSONDict = {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "file_size": self.size,
-        }
+    def _file_json(self, **between: int) -> JSONDict:
+        d: JSONDict = {"file_id": self.file_id, "file_unique_id": self.file_unique_id, **between}
+        d["file_size"] = self.size
         if self.file_name is not None:
             d["file_name"] = self.file_name
         if self.mime_type is not None:
@@ -1153,10 +1152,15 @@ class Document:
 
 
 @dataclass(frozen=True)
-class Video:
+class Document(_Sent):
+    def to_json(self) -> JSONDict:
+        return self._file_json()
+
+
+@dataclass(frozen=True)
+class Video(_Sent):
     """A video as sent: the uploaded bytes plus the metadata the sender gave (Telegram would probe the file)."""
 
-    stored: StoredFile
     width: int = 0
     height: int = 0
     duration: int = 0
@@ -1170,43 +1174,8 @@ class Video:
         order = [kind for kind, _ in _mp4_boxes(self.stored.data)]
         return b"moov" in order and (b"mdat" not in order or order.index(b"moov") < order.index(b"mdat"))
 
-    @property
-    def file_id(self) -> str:
-        return self.stored.file_id
-
-    @property
-    def file_unique_id(self) -> str:
-        return self.stored.file_unique_id
-
-    @property
-    def file_name(self) -> str | None:
-        return self.stored.file_name
-
-    @property
-    def mime_type(self) -> str | None:
-        return self.stored.mime_type
-
-    @property
-    def size(self) -> int:
-        return self.stored.size
-
-    @property
-    def bytes(self) -> builtins.bytes:
-        return self.stored.data
-
     def to_json(self) -> JSONDict:
-        d: JSONDict = {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "width": self.width,
-            "height": self.height,
-            "duration": self.duration,
-            "file_size": self.size,
-        }
-        if self.file_name is not None:
-            d["file_name"] = self.file_name
-        if self.mime_type is not None:
-            d["mime_type"] = self.mime_type
+        d = self._file_json(width=self.width, height=self.height, duration=self.duration)
         if self.thumbnail is not None:
             thumb = self.thumbnail
             d["thumbnail"] = {
