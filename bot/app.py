@@ -31,7 +31,7 @@ from bot.telegram import handlers
 from bot.telegram.display import TelegramDisplay
 from bot.telegram.handlers.photos import Photos
 from bot.telegram.miniapp import RegionApp
-from bot.telegram.texts import CATALOGUES
+from bot.telegram.texts import LANGUAGES
 from bot.translate import Translator
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def _rules(settings: Settings, client: MJClient) -> Rules:
         capacity=settings.max_in_flight,
         zone=settings.zone,
         speeds=client.speeds,
-        languages=tuple(CATALOGUES),
+        languages=LANGUAGES,
     )
 
 

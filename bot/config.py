@@ -39,13 +39,13 @@ class Settings(BaseSettings):
     job_timeout_minutes: float = Field(default=60.0, gt=0)
     input_timeout_minutes: float = Field(default=15.0, gt=0)
     status_edit_interval: float = Field(default=3.0, ge=0)
+    video_weight: int = Field(default=8, ge=1, le=100)  # a video costs about eight images of provider time
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     access: Access = Access.ALLOWLIST
     daily_limit: int = Field(default=50, ge=0)  # a person's successful jobs a day; 0: no limit
     in_flight_limit: int = Field(default=5, ge=0)  # a person's unfinished jobs at once; 0: no limit
     group_daily_limit: int = Field(default=0, ge=0)  # a group's successful jobs a day; 0: no limit
     max_in_flight: int = Field(default=3, ge=0)  # jobs the provider account runs at once; beyond, they wait
-    video_weight: int = Field(default=8, ge=1)  # what a video job counts against quotas and slots
     timezone: str = "UTC"  # where "today" of the daily limits begins and ends
     translate_prompts: bool = False
     translate_base_url: str | None = None  # an OpenAI-compatible root; default: MJ_BASE_URL

@@ -50,7 +50,7 @@ async def test_a_person_may_run_only_so_many_at_once(tg: FakeTelegram, sim: Simu
         request = tg.send_text(chat, "/imagine a fox that takes its time", user=people.alice)
         await showing(tg, chat, (await status_reply_to(tg, chat, request.message_id)).message_id, "Drawing")
         answer = await refused(tg, chat, people.alice, "a second fox at once")
-    assert answer.plain_text.startswith("⏳ You have 1 jobs under way already, the most you may have at once is 1.")
+    assert answer.plain_text.startswith("⏳ You have 1 job under way already, the most you may have at once is 1.")
     assert imagines(sim) == ["a fox that takes its time"]
 
 

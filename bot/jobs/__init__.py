@@ -10,6 +10,7 @@ from bot.jobs.modals import EMPTY, NO_REGION, ZOOM_RANGE, BadAnswer
 from bot.jobs.model import (
     Asks,
     Choices,
+    Clip,
     Delivery,
     Dimensions,
     Job,
@@ -24,8 +25,9 @@ from bot.jobs.model import (
     Question,
     Request,
     Shown,
+    Video,
 )
-from bot.jobs.port import ButtonView, ChatUnreachable, Display, DisplayUnavailable
+from bot.jobs.port import ButtonView, ChatUnreachable, ClipFile, Display, DisplayUnavailable
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Scheduler
 from bot.jobs.service import (
@@ -55,6 +57,8 @@ __all__ = [
     "ButtonView",
     "ChatUnreachable",
     "Choices",
+    "Clip",
+    "ClipFile",
     "Delivery",
     "Dimensions",
     "Display",
@@ -83,6 +87,7 @@ __all__ = [
     "Shown",
     "UnknownButton",
     "UnknownJob",
+    "Video",
     "WrongCount",
     "picture_bounds",
     "produces_of",

@@ -85,7 +85,7 @@ def admit(usage: Usage, weight: int, allowance: Allowance) -> JobState:
         taken = usage.person_done + usage.person_unfinished
         if person.daily and taken + weight > person.daily:
             raise LimitReached(Limit.DAILY, person.daily, taken)
-        if person.in_flight and usage.person_unfinished + weight > person.in_flight:
+        if not fits(usage.person_unfinished, weight, person.in_flight):  # a video alone may exceed it
             raise LimitReached(Limit.IN_FLIGHT, person.in_flight, usage.person_unfinished)
         group = usage.group_done + usage.group_unfinished
         if allowance.group_daily and group + weight > allowance.group_daily:

@@ -9,7 +9,7 @@ from bot.store.limits import LimitRepository
 from bot.store.people import PeopleRepository
 from bot.store.preferences import PreferenceQuestionRepository, PreferenceRepository
 from bot.store.questions import QuestionRepository
-from bot.store.results import ResultRepository
+from bot.store.results import ResultRepository, StoredResult
 
 __all__ = [
     "AccessRepository",
@@ -28,5 +28,6 @@ __all__ = [
     "Row",
     "SqlValue",
     "StoredButton",
+    "StoredResult",
     "Usage",
 ]
