@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
@@ -28,6 +28,7 @@ from bot.mj import MJClient
 from bot.server import WebServer
 from bot.store import Database
 from bot.telegram import handlers
+from bot.telegram.commands import CommandMenus
 from bot.telegram.display import TelegramDisplay
 from bot.telegram.handlers.photos import Photos
 from bot.telegram.miniapp import RegionApp
@@ -37,7 +38,6 @@ from bot.translate import Translator
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = 30.0
-COMMANDS = (BotCommand("imagine", "Draw a picture from a prompt"), BotCommand("help", "How to use this bot"))
 
 
 @dataclass
@@ -56,6 +56,7 @@ class BotRuntime:
     photos: Photos
     server: WebServer | None
     translator: Translator | None
+    menus: CommandMenus
 
 
 class StartupError(Exception):
@@ -108,13 +109,14 @@ def build(
     scheduler = Scheduler(runner, poll_interval=settings.poll_interval, capacity=settings.max_in_flight)
     community = Community(db, _rules(settings, client))
     service = JobService(runner, scheduler, community, video_weight=settings.video_weight)
-    photos = handlers.register(app, service, community)
+    menus = CommandMenus(app.bot, settings.admin_ids)
+    photos = handlers.register(app, service, community, menus)
     server = None
     if settings.public_url:
         server = WebServer(settings.listen_host, settings.port)
         server.add_routes(RegionApp(app.bot, service, settings.telegram_bot_token.get_secret_value()).routes())
     return BotRuntime(
-        settings, app, db, client, images, runner, scheduler, service, community, photos, server, translator
+        settings, app, db, client, images, runner, scheduler, service, community, photos, server, translator, menus
     )
 
 
@@ -152,10 +154,7 @@ async def start(bot: BotRuntime) -> None:
     except (OSError, sqlite3.Error) as exc:
         raise StartupError(f"DATABASE_PATH ({bot.settings.database_path}) cannot be opened: {exc}") from None
     await bot.app.initialize()
-    try:
-        await bot.app.bot.set_my_commands(COMMANDS)
-    except TelegramError as exc:
-        log.warning("could not set the command menu: %s", exc)
+    await bot.menus.set_all()
     if bot.settings.access is Access.ALLOWLIST and not bot.settings.admin_ids:
         log.warning("ACCESS=allowlist and no ADMIN_IDS: nobody may use the bot; set ADMIN_IDS to your user id")
     await bot.scheduler.start()

@@ -21,7 +21,7 @@ Observation helpers: ``calls`` (every request, getUpdates included; a stale long
 hung up is not recorded), ``calls_to(*methods)`` (no argument: everything but getUpdates),
 ``failed_calls()``, ``answers()``, ``messages(chat)`` / ``bot_messages(chat)`` (deleted messages are left
 out unless ``include_deleted=True``; ``message(chat, id)`` always finds them, with ``deleted=True``),
-``last_bot_message(chat)``, ``downloads``, ``pending_updates()``, ``active_polls``, ``commands()``,
+``last_bot_message(chat)``, ``downloads``, ``pending_updates()``, ``active_polls``, ``commands()``, ``menu()``,
 ``dump()``, ``server_errors`` (exceptions inside the fake itself; answered with HTTP 500),
 ``flood_errors()`` (429s from flood control), ``topics(chat)``, ``webhook_attempts`` / ``webhook_updates()`` /
 ``webhook_info()``.
@@ -98,6 +98,12 @@ real server silently picks one)         of the optional fields must be used``
 bad button url                          ``Bad Request: BUTTON_URL_INVALID``
 > 8 buttons in a row or > 100 total     ``Bad Request: reply markup is too long``
 photo undecodable by Pillow             ``Bad Request: IMAGE_PROCESS_FAILED``
+setMyCommands scope of unknown type or  ``Bad Request: can't parse BotCommandScope: unsupported or
+missing/extra fields (fake's wording)   incomplete scope``; unknown chat ``chat not found``, user
+                                        ``user not found``; admin/member scope of a private chat ``can't
+                                        use the scope in a private chat``
+setMyCommands language_code not two     ``Bad Request: invalid language code specified``
+lowercase letters (ISO 639-1)
 photo w+h > 10000 or ratio > 20         ``Bad Request: PHOTO_INVALID_DIMENSIONS``
 photo upload > 10 MB                    ``Bad Request: PHOTO_SAVE_FILE_INVALID`` (wording not verified)
 any upload > 50 MB (``max_upload``)     HTTP 413 ``Request Entity Too Large``
@@ -207,6 +213,10 @@ ERR_UNAUTHORIZED = "Unauthorized"
 ERR_NOT_FOUND = "Not Found"
 ERR_CHAT_NOT_FOUND = "Bad Request: chat not found"
 ERR_CHAT_ID_EMPTY = "Bad Request: chat_id is empty"
+ERR_SCOPE_INVALID = "Bad Request: can't parse BotCommandScope: unsupported or incomplete scope"
+ERR_SCOPE_PRIVATE = "Bad Request: can't use the scope in a private chat"
+ERR_USER_NOT_FOUND = "Bad Request: user not found"
+ERR_LANGUAGE_CODE = "Bad Request: invalid language code specified"
 ERR_EDIT_NOT_FOUND = "Bad Request: message to edit not found"
 ERR_DELETE_NOT_FOUND = "Bad Request: message to delete not found"
 ERR_REPLY_NOT_FOUND = "Bad Request: message to be replied not found"
@@ -369,6 +379,22 @@ class ApiError(Exception):
         self.code = code
         self.description = description
         self.parameters = parameters
+
+
+# setMyCommands: each scope type and the fields it must have, no more.
+_SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "default": (),
+    "all_private_chats": (),
+    "all_group_chats": (),
+    "all_chat_administrators": (),
+    "chat": ("chat_id",),
+    "chat_administrators": ("chat_id",),
+    "chat_member": ("chat_id", "user_id"),
+}
+
+
+def _menu_key(scope: JSONDict, language: str) -> str:
+    return json.dumps([scope, language], sort_keys=True)
 
 
 def _bad(description: str) -> ApiError:
@@ -3066,10 +3092,26 @@ class FakeTelegram:
             return 0
         return min(int(value), MAX_WEBHOOK_RETRY_AFTER)
 
-    @staticmethod
-    def _commands_key(req: _Request) -> str:
+    def _commands_key(self, req: _Request) -> str:
+        """The scope and language a command list is kept under, checked as the Bot API checks them."""
         scope = req.get("scope") or {"type": "default"}
-        return json.dumps([scope, req.get_str("language_code") or ""], sort_keys=True)
+        if not isinstance(scope, dict) or scope.get("type") not in _SCOPE_FIELDS:
+            raise _bad(ERR_SCOPE_INVALID)
+        fields = _SCOPE_FIELDS[scope["type"]]
+        if set(scope) != {"type", *fields}:
+            raise _bad(ERR_SCOPE_INVALID)
+        if "chat_id" in fields:
+            chat = self._chats.get(scope["chat_id"]) if isinstance(scope["chat_id"], int) else None
+            if chat is None:
+                raise _bad(ERR_CHAT_NOT_FOUND)
+            if scope["type"] != "chat" and chat.type == "private":
+                raise _bad(ERR_SCOPE_PRIVATE)
+        if "user_id" in fields and scope["user_id"] not in self._users:
+            raise _bad(ERR_USER_NOT_FOUND)
+        language = req.get_str("language_code") or ""
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise _bad(ERR_LANGUAGE_CODE)
+        return _menu_key(scope, language)
 
     def _set_my_commands(self, req: _Request) -> bool:
         commands = req.get("commands")
@@ -3097,8 +3139,28 @@ class FakeTelegram:
 
     def commands(self, scope: JSONDict | None = None, language_code: str = "") -> list[JSONDict]:
         """Commands set through setMyCommands for this scope (default scope if None)."""
-        key = json.dumps([scope or {"type": "default"}, language_code], sort_keys=True)
-        return list(self._commands.get(key, []))
+        return list(self._commands.get(_menu_key(scope or {"type": "default"}, language_code), []))
+
+    def menu(self, chat: Chat, user: JSONDict) -> list[str]:
+        """The command names ``user`` sees in ``chat``'s menu: the first list set, in the order the Bot API
+        documents ("Determining list of commands"), each scope with the user's language first."""
+        language = str(user.get("language_code") or "").split("-")[0]
+        admin = user["id"] in self._admins.get(chat.id, set()) or self._creators.get(chat.id) == user["id"]
+        scopes: list[JSONDict] = [{"type": "chat", "chat_id": chat.id}, {"type": "all_private_chats"}]
+        if chat.type != "private":
+            scopes = [
+                {"type": "chat_member", "chat_id": chat.id, "user_id": user["id"]},
+                *([{"type": "chat_administrators", "chat_id": chat.id}] if admin else []),
+                {"type": "chat", "chat_id": chat.id},
+                *([{"type": "all_chat_administrators"}] if admin else []),
+                {"type": "all_group_chats"},
+            ]
+        for scope in [*scopes, {"type": "default"}]:
+            for code in (language, "") if language else ("",):
+                found = self._commands.get(_menu_key(scope, code))
+                if found:
+                    return [str(c["command"]) for c in found]
+        return []
 
     def _send_message(self, req: _Request) -> JSONDict:
         chat = self._chat_from(req)

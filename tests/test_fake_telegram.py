@@ -1109,3 +1109,32 @@ async def test_videos_are_held_to_telegrams_rules(fake: FakeTelegram, bot: Bot) 
     kept = await bot.send_video(chat.id, mp4(b"moov"), thumbnail=jpeg(320, 180))
     assert kept.video is not None
     assert kept.video.thumbnail is not None
+
+
+async def test_command_menus_are_checked_and_resolved_as_telegram_does(fake: FakeTelegram, bot: Bot):
+    from telegram import (
+        BotCommand,
+        BotCommandScopeAllGroupChats,
+        BotCommandScopeAllPrivateChats,
+        BotCommandScopeChat,
+        BotCommandScopeChatAdministrators,
+    )
+
+    group, private = fake.group_chat(), fake.private_chat()
+    fake.set_admins(group, {2002})
+    admin, member = fake.user(2002, "Ada", language_code="zh-hans"), fake.user(2003, "Ben", language_code="ru")
+    with pytest.raises(BadRequest, match="Invalid language code"):
+        await bot.set_my_commands([BotCommand("a", "A")], language_code="zh-hans")
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.set_my_commands([BotCommand("a", "A")], scope=BotCommandScopeChat(424242))
+    with pytest.raises(BadRequest, match="in a private chat"):
+        await bot.set_my_commands([BotCommand("a", "A")], scope=BotCommandScopeChatAdministrators(private.id))
+
+    await bot.set_my_commands([BotCommand("private", "P")], scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands([BotCommand("group", "G")], scope=BotCommandScopeAllGroupChats())
+    await bot.set_my_commands([BotCommand("groupzh", "G")], scope=BotCommandScopeAllGroupChats(), language_code="zh")
+    await bot.set_my_commands([BotCommand("admins", "A")], scope=BotCommandScopeChatAdministrators(group.id))
+    assert fake.menu(private, member) == ["private"]
+    assert fake.menu(group, member) == ["group"]  # no Russian list: the one without a language
+    assert fake.menu(group, admin) == ["admins"]  # the chat's admins' list comes before any group-wide one
+    assert fake.menu(group, fake.user(2004, "Chen", language_code="zh-hant")) == ["groupzh"]

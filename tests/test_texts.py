@@ -68,6 +68,7 @@ DUMMY: dict[str, object] = {
     "expected": "0–1000",
     "field": "Personalization",
     "icon": "⚡",
+    "bot": "a_bot_with_the_longest_username_bot",
 }
 
 

@@ -399,6 +399,39 @@ EN: dict[str, str | Plural] = {
     "pref_bad_twice": "➕ <code>{detail}</code> is there twice.",
     "pref_bad_value": "➕ <code>{detail}</code> takes {expected}.",
     "pref_bad_too_long": "➕ That is too long: at most {detail} characters.",
+    "start_more": (
+        "<b>Your own way:</b>\n"
+        "• <code>/settings</code>: speed, model, draft, your <code>--p</code> code, parameters added to every "
+        "prompt, remix, photo or file, language;\n"
+        "• <code>/history</code>: your recent jobs, with links to them;\n"
+        "• <code>/show</code> and a task id: a past job again, with its buttons;\n"
+        "• <code>/usage</code>: what you have used today;\n"
+        "• ✖ under a job that waits or runs cancels it."
+    ),
+    "start_group": (
+        "👋 <b>Hi! I draw with Midjourney here too.</b>\n\n"
+        "Send <code>/imagine</code> and a prompt, for example:\n"
+        "<code>/imagine a red fox in snow --ar 3:2</code>\n"
+        "(or <code>/imagine@{bot}</code> when several bots are here), or answer one of my messages.\n\n"
+        "I answer in the same topic and say who asked. Only whoever started a job presses its buttons, "
+        "unless this group's admins let everyone.\n\n"
+        "<code>/settings</code>: your own defaults (the group's too, for its admins) · "
+        "<code>/history</code>: your recent jobs · <code>/usage</code>: what you have used today"
+    ),
+    "command_imagine": "Draw a picture from a prompt",
+    "command_describe": "Four prompts for a photo (reply to it)",
+    "command_blend": "Blend two to five photos",
+    "command_shorten": "The words of a prompt that matter",
+    "command_settings": "Your speed, model, parameters and language",
+    "command_settings_group_admin": "Your settings, and this group's defaults",
+    "command_history": "Your recent jobs",
+    "command_show": "Show a past job again, by its task id",
+    "command_usage": "What you have used today",
+    "command_help": "How to use this bot",
+    "command_allow": "Let a person or a chat use the bot",
+    "command_deny": "Stop a person or a chat from using the bot",
+    "command_limit": "Change a person's or a group's limits",
+    "command_stats": "Jobs per person and per day",
 }
 
 LANGUAGES: tuple[str, ...] = ("en", *LOCALES)

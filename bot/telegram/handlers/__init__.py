@@ -8,14 +8,17 @@ from telegram.ext import Application
 
 from bot.jobs import JobService
 from bot.jobs.community import Community
+from bot.telegram.commands import CommandMenus
 from bot.telegram.handlers import admin, chats, errors, gate, imagine, presses, questions, settings, start, usage
 from bot.telegram.handlers.photos import Photos
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any], service: JobService, community: Community) -> Photos:
+def register(
+    app: Application[Any, Any, Any, Any, Any, Any], service: JobService, community: Community, menus: CommandMenus
+) -> Photos:
     """Register every feature's handlers; returns what holds state to close at stop (albums arriving)."""
     gate.register(app, community)  # first: decides which updates the others see
-    start.register(app)
+    start.register(app, menus)
     settings.register(app, community)
     imagine.register(app, service)
     presses.register(app, service)
