@@ -137,7 +137,12 @@ over a flood budget (flood_control)     429 ``Too Many Requests: retry after N``
 file_id of another type                 ``Bad Request: can't use file of type Photo as Video`` (etc.)
 ======================================  ===============================================================
 
-Not emulated: group privacy mode (the bot receives every group message), auto-detected entities (URLs,
+Group privacy mode (``privacy_mode = True``; off by default, so the bot receives every group message): a
+user's text in a group reaches a bot that is no admin there only when it is a command for it (``/cmd`` or
+``/cmd@this_bot``) or a reply to one of its messages; the message is kept in the chat all the same. (Only
+text: photos and documents always arrive.)
+
+Not emulated: auto-detected entities (URLs,
 mentions) in bot messages, photo re-compression (the largest PhotoSize keeps the uploaded bytes and
 dimensions), video probing (width/height/duration are what the sender passed, 0 if omitted; ``Video.streamable``
 tells whether the file could really stream), audio/voice/
@@ -1647,6 +1652,7 @@ class FakeTelegram:
         self._topics: dict[int, dict[int, Topic]] = {}  # chat id -> message_thread_id -> topic
         self._rights: dict[int, dict[str, bool]] = {}  # chat id -> {"text"/"photo"/...: allowed} (bot restricted)
         self._migrated: dict[int, int] = {}  # old basic group id -> new supergroup id
+        self.privacy_mode = False  # True: a group's chatter does not reach the bot (see the module's docstring)
 
         # flood control (off by default); ``clock`` is what its windows measure, replaceable in tests
         self.clock: Callable[[], float] = time.monotonic
@@ -2016,8 +2022,21 @@ class FakeTelegram:
         msg.reply_to_message_id = reply_to
         msg.message_thread_id = thread_id
         msg._snapshot("send", "text", False)
-        self._enqueue({"message": self._message_json(msg)})
+        if self._reaches_bot(chat, msg):
+            self._enqueue({"message": self._message_json(msg)})
         return msg
+
+    def _reaches_bot(self, chat: Chat, msg: Message) -> bool:
+        """Privacy mode: in a group, only commands meant for the bot and replies to it reach a bot that is
+        no admin there (Bot API "Privacy mode")."""
+        if not self.privacy_mode or chat.type == "private" or self.bot_user["id"] in self._admins.get(chat.id, set()):
+            return True
+        text = msg.text or ""
+        if msg.entities and msg.entities[0]["type"] == "bot_command":
+            _, _, addressee = text.split(maxsplit=1)[0].partition("@")
+            return not addressee or addressee.lower() == str(self.bot_user.get("username", "")).lower()
+        replied = self._messages[chat.id].get(msg.reply_to_message_id) if msg.reply_to_message_id else None
+        return replied is not None and replied.from_bot
 
     def edit_text(self, chat: Chat, message_id: int, text: str) -> Message:
         """The user edits one of their own text messages; the bot gets an ``edited_message`` update."""

@@ -26,12 +26,20 @@ async def pick(tg: FakeTelegram, chat: Chat, menu: Message, *labels: str, user: 
     """Press the buttons one after another, each once the menu shows it."""
     for label in labels:
         await tg.wait_for(partial(_has_button, tg, chat, menu.message_id, label))
+        edits = tg.message(chat, menu.message_id).edits
         query = tg.press_button(chat, menu.message_id, label, user=user)
         await tg.wait_for(partial(_answered, tg, query))
+        if not tg.answers()[query].get("show_alert") and "Write it" not in label:
+            # The menu shows what the press led to before the next press (same labels appear in several menus).
+            await tg.wait_for(partial(_edited_since, tg, chat, menu.message_id, edits))
 
 
 def _has_button(tg: FakeTelegram, chat: Chat, message_id: int, label: str) -> bool:
     return tg.message(chat, message_id).has_button(label)
+
+
+def _edited_since(tg: FakeTelegram, chat: Chat, message_id: int, edits: int) -> bool:
+    return tg.message(chat, message_id).edits > edits
 
 
 def _answered(tg: FakeTelegram, query: str) -> bool:
