@@ -34,12 +34,17 @@ async def status_reply_to(tg: FakeTelegram, chat: Chat, message_id: int) -> Mess
     return await tg.wait_for(find, timeout=10)
 
 
+def result_buttons(message: Message) -> list[str]:
+    """The buttons under a message other than ✖ Cancel, which a job shows only while it waits or runs."""
+    return [str(b.get("text")) for b in message.buttons if not str(b.get("callback_data", "")).startswith("x:")]
+
+
 async def finished(tg: FakeTelegram, chat: Chat, message_id: int) -> Message:
     """Wait until the status message shows a result keyboard."""
 
     def with_keyboard() -> Message | None:
         message = tg.message(chat, message_id)
-        return message if message.reply_markup else None
+        return message if result_buttons(message) else None
 
     return await tg.wait_for(with_keyboard, timeout=15)
 
@@ -117,7 +122,7 @@ async def test_private_chat_imagine_upscale_vary(tg: FakeTelegram, sim: Simulato
 async def test_group_chat_imagine_upscale_vary(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
     chat = tg.group_chat()
     await imagine_upscale_vary(tg, sim, chat, "/imagine@mj_test_bot a red fox in snow --ar 3:2")
-    results = [m for m in tg.bot_messages(chat) if m.reply_markup]
+    results = [m for m in tg.bot_messages(chat) if result_buttons(m)]
     assert all("Alice" in m.plain_text for m in results)  # groups see who asked
 
 

@@ -23,7 +23,7 @@ from bot.simulator import Simulator
 from bot.store import Database
 from tests.conftest import MJ_KEY, running
 from tests.fake_telegram import Chat, FakeTelegram, Message
-from tests.test_flow import GRID_ROWS, finished, showing, status_reply_to
+from tests.test_flow import GRID_ROWS, finished, result_buttons, showing, status_reply_to
 
 
 def _submits(sim: Simulator, route: str = "/submit/imagine") -> list[object]:
@@ -43,8 +43,13 @@ def _result_edits(tg: FakeTelegram, chat: Chat, message_id: int) -> list[object]
         if c.ok
         and c.params.get("chat_id") == chat.id
         and c.params.get("message_id") == message_id
-        and c.params.get("reply_markup")
+        and _has_result_buttons(c.params.get("reply_markup"))
     ]
+
+
+def _has_result_buttons(markup: object) -> bool:
+    rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+    return any(not str(b.get("callback_data", "")).startswith("x:") for row in rows for b in row)
 
 
 async def test_the_same_success_from_two_sources_is_delivered_once(
@@ -153,7 +158,7 @@ async def test_a_user_who_blocked_the_bot_is_not_written_to_again(
     refused = [c.method for c in tg.calls if c.params.get("chat_id") == chat.id and c.error_code == 403]
     assert len(refused) == 2  # one progress edit finds out; the outcome is tried once, then never again
     assert any("cannot write to chat" in r.getMessage() for r in caplog.records)
-    assert tg.message(chat, status.message_id).reply_markup is None
+    assert result_buttons(tg.message(chat, status.message_id)) == []
 
 
 async def test_a_group_that_becomes_a_supergroup_keeps_its_job_and_buttons(
@@ -167,7 +172,7 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_job_and_buttons(
     supergroup = tg.migrate_to_supergroup(group)
 
     def result_in_supergroup() -> Message | None:
-        return next((m for m in tg.bot_messages(supergroup) if m.reply_markup), None)
+        return next((m for m in tg.bot_messages(supergroup) if result_buttons(m)), None)
 
     grid = await tg.wait_for(result_in_supergroup, timeout=15)
     assert grid.button_rows == GRID_ROWS

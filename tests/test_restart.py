@@ -8,7 +8,7 @@ from bot.config import Settings
 from bot.simulator import Simulator
 from tests.conftest import running
 from tests.fake_telegram import FakeTelegram
-from tests.test_flow import GRID_ROWS, UPSCALE_ROWS, finished, showing, status_reply_to
+from tests.test_flow import GRID_ROWS, UPSCALE_ROWS, finished, result_buttons, showing, status_reply_to
 
 
 async def test_restart_mid_job_delivers_the_result_and_old_buttons_still_work(
@@ -24,7 +24,7 @@ async def test_restart_mid_job_delivers_the_result_and_old_buttons_still_work(
         second = tg.send_text(chat, "/imagine a fox across the restart")
         status = await status_reply_to(tg, chat, second.message_id)
         await showing(tg, chat, status.message_id, "Drawing…")
-    assert tg.message(chat, status.message_id).reply_markup is None  # stopped before the result
+    assert result_buttons(tg.message(chat, status.message_id)) == []  # stopped before the result
 
     # The bot is down while Midjourney finishes; a new Application opens the same database.
     async with running(settings):
@@ -65,7 +65,7 @@ async def test_deleted_status_message_gets_the_result_as_a_new_message(
         tg.message(chat, status.message_id).deleted = True  # the user deleted it
 
         def new_result():
-            return next((m for m in tg.bot_messages(chat) if m.reply_markup), None)
+            return next((m for m in tg.bot_messages(chat) if result_buttons(m)), None)
 
         result = await tg.wait_for(new_result, timeout=15)
     assert result.message_id != status.message_id

@@ -67,8 +67,10 @@ DUMMY: dict[str, object] = {
     "detail": "--chaos",
     "expected": "0–1000",
     "field": "Personalization",
-    "icon": "⚡",
     "bot": "a_bot_with_the_longest_username_bot",
+    "task_id": "1712345678901234567",
+    "prompt": "a red fox in snow, " * 3,
+    "icon": "✅",
 }
 
 

@@ -33,6 +33,7 @@ from bot.jobs.scheduler import Scheduler
 from bot.jobs.service import (
     AlreadyRunning,
     Busy,
+    CannotCancel,
     JobService,
     NoQuestion,
     NoSeed,
@@ -55,6 +56,7 @@ __all__ = [
     "BadAnswer",
     "Busy",
     "ButtonView",
+    "CannotCancel",
     "ChatUnreachable",
     "Choices",
     "Clip",

@@ -41,6 +41,7 @@ from bot.mj import (
     BotType,
     ButtonAction,
     ButtonMeaning,
+    MJError,
     NeedsInput,
     button_label,
     meaning,
@@ -89,6 +90,14 @@ class NoQuestion(Exception):
 
 class Busy(Exception):
     """The job is being worked on this very moment; try again in a second."""
+
+
+class CannotCancel(Exception):
+    """The provider would not stop a job that runs there (many cannot, §5.11); `reason` says why, for the log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class WrongCount(Exception):
@@ -154,6 +163,47 @@ class JobService:
         ):
             raise UnknownJob(job_id or message_id)
         return await self._runner.client.image_seed(job.task_id)
+
+    # -- finding things again, and stopping them ------------------------------------------------------
+
+    async def history(self, origin: Origin, limit: int = 10) -> list[Job]:
+        """The person's newest jobs: in a group those started there, in their private chat all of them."""
+        return await self._community.history(origin.user_id, origin.chat_id if origin.in_group else None, limit)
+
+    async def find(self, origin: Origin, task_id: str) -> Job:
+        """A past job of the person's (any job of this chat, in a group) by its provider task id."""
+        job = await self._records.by_task_id(task_id.strip())
+        if job is None or not _may_see(job, origin):
+            raise UnknownJob(task_id)
+        return job
+
+    async def show_again(self, origin: Origin, job: Job) -> None:
+        """Post a finished job again here, with working buttons (they belong to its starter, as before)."""
+        if not job.state.is_final:
+            raise Busy(job.id)  # its own message shows how it goes
+        self._scheduler.detach(self._runner.show_again(job, origin))
+
+    async def stop(self, origin: Origin, job_id: int) -> Job:
+        """✖ under a status message: out of the bot's queue, or cancelled at the provider where it allows it.
+
+        Raises UnknownJob (gone, or finished), NotYours, Busy (being sent this very moment), CannotCancel.
+        """
+        job = await self._records.load(job_id)
+        if job is None or job.origin.chat_id != origin.chat_id or job.state.is_final:
+            raise UnknownJob(job_id)
+        if job.origin.user_id != origin.user_id and origin.user_id not in self._community.rules.admins:
+            raise NotYours(job_id)
+        if job.state is JobState.WAITING:
+            self._scheduler.work_on(job.id, self._runner.withdraw(job))
+            return job
+        if not job.state.is_tracked or not job.task_id:
+            raise Busy(job_id)
+        try:
+            await self._runner.client.cancel(job.task_id)
+        except MJError as exc:
+            raise CannotCancel(exc.message) from None
+        self._scheduler.work_on(job.id, self._runner.stopped(job))
+        return job
 
     async def _start(self, origin: Origin, request: Request, pictures: Sequence[bytes]) -> Job:
         # Decoding and re-encoding pictures is too slow for the event loop, and a few at a time is
@@ -369,6 +419,11 @@ class JobService:
         """A group became a supergroup: its jobs (and so their buttons), access, limits and preferences move."""
         await self._records.move_chat(old_chat_id, new_chat_id)
         await self._community.chat_migrated(old_chat_id, new_chat_id)
+
+
+def _may_see(job: Job, origin: Origin) -> bool:
+    """A person finds their own jobs anywhere; in a group, every job started in it."""
+    return job.origin.user_id == origin.user_id or (origin.in_group and job.origin.chat_id == origin.chat_id)
 
 
 def _request(parent: Job, button: StoredButton, preferences: Preferences) -> Request:

@@ -57,6 +57,7 @@ from bot.telegram.views import (
     plain,
     question_keyboard,
     question_text,
+    stop_keyboard,
 )
 
 log = logging.getLogger(__name__)
@@ -99,12 +100,12 @@ class TelegramDisplay:
 
     async def post_status(self, job: Job) -> Shown:
         """A placeholder photo in the prompt's aspect ratio; text for text results, or where photos are barred."""
-        text_html = caption(job)
+        text_html, markup = caption(job), stop_keyboard(job)
         try:
             if produces_of(job) is Produces.CHOICES:
-                message, as_text = await self._send_text(job.origin, job.origin.chat_id, text_html), True
+                message, as_text = await self._send_text(job.origin, job.origin.chat_id, text_html, markup), True
             else:
-                message, as_text = await self._post_picture_status(job, text_html)
+                message, as_text = await self._post_picture_status(job, text_html, markup)
         except Forbidden as exc:
             raise ChatUnreachable(str(exc)) from exc
         except BadRequest as exc:
@@ -115,24 +116,28 @@ class TelegramDisplay:
         self._unreachable.discard(job.origin.chat_id)  # writing again: they let us back in
         return Shown(message.message_id, as_text=as_text)
 
-    async def _post_picture_status(self, job: Job, text_html: str) -> tuple[Message, bool]:
+    async def _post_picture_status(
+        self, job: Job, text_html: str, markup: InlineKeyboardMarkup | None
+    ) -> tuple[Message, bool]:
         try:
-            return await self._send_placeholder(job, aspect_ratio(job.request.prompt), text_html), False
+            return await self._send_placeholder(job, aspect_ratio(job.request.prompt), text_html, markup), False
         except BadRequest as exc:
             if _NO_PHOTOS not in exc.message.lower():
                 raise
-            return await self._send_text(job.origin, job.origin.chat_id, text_html), True
+            return await self._send_text(job.origin, job.origin.chat_id, text_html, markup), True
 
-    async def _send_placeholder(self, job: Job, ratio: tuple[int, int], text_html: str) -> Message:
+    async def _send_placeholder(
+        self, job: Job, ratio: tuple[int, int], text_html: str, markup: InlineKeyboardMarkup | None
+    ) -> Message:
         cached = self._placeholder_ids.get(ratio)
         if cached:
             try:
-                return await self._send_photo(job.origin, job.origin.chat_id, cached, text_html)
+                return await self._send_photo(job.origin, job.origin.chat_id, cached, text_html, markup)
             except BadRequest as exc:
                 if _NO_PHOTOS in exc.message.lower():
                     raise
                 self._placeholder_ids.pop(ratio, None)  # a file id from another bot token
-        message = await self._send_photo(job.origin, job.origin.chat_id, placeholder(ratio), text_html)
+        message = await self._send_photo(job.origin, job.origin.chat_id, placeholder(ratio), text_html, markup)
         if message.photo:
             self._placeholder_ids[ratio] = message.photo[-1].file_id
         return message
@@ -148,7 +153,7 @@ class TelegramDisplay:
             return
         photo = await _fit(job, preview) if preview is not None and not job.shown.as_text else None
         try:
-            await self._edit(job, text_html, None, photo=photo.data if photo else None)
+            await self._edit(job, text_html, stop_keyboard(job), photo=photo.data if photo else None)
         except Forbidden as exc:
             log.info("job %d: chat %d refuses messages (%s); no more progress there", job.id, job.origin.chat_id, exc)
             self._unreachable.add(job.origin.chat_id)

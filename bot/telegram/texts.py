@@ -432,6 +432,29 @@ EN: dict[str, str | Plural] = {
     "command_deny": "Stop a person or a chat from using the bot",
     "command_limit": "Change a person's or a group's limits",
     "command_stats": "Jobs per person and per day",
+    "stop_button": "✖ Cancel",
+    "stop_left_queue": "✖ Taken out of the queue; nothing was sent to Midjourney.",
+    "stop_done": "✖ Cancelled at Midjourney.",
+    "stop_finished": "This job has already finished.",
+    "stop_busy": "It is being sent to Midjourney this very moment; try again in a second.",
+    "stop_not_yours": "🔒 Only the person who started this job can cancel it.",
+    "stop_not_offered": "This provider cannot cancel a job once Midjourney has it; it will finish as usual.",
+    "history_title": "🗂 <b>Your recent jobs</b>",
+    "history_empty": "🗂 You have no jobs yet. Send <code>/imagine</code> and a prompt to start one.",
+    "history_line": "{icon} {prompt} · <code>/show {task_id}</code>",
+    "history_line_link": '{icon} <a href="{url}">{prompt}</a> · <code>/show {task_id}</code>',
+    "history_kind_imagine": "Imagine",
+    "history_kind_action": "A button",
+    "history_kind_describe": "Describe",
+    "history_kind_shorten": "Shorten",
+    "history_kind_blend": "Blend",
+    "history_kind_swap": "Face swap",
+    "show_usage": (
+        "🔎 Send <code>/show</code> and a task id, for example <code>/show 1712345678901234</code>; "
+        "<code>/history</code> lists yours."
+    ),
+    "show_unknown": "🔎 I know no job of yours with the task id <code>{task_id}</code>.",
+    "show_running": "⏳ That job is still under way; its own message shows how it goes.",
 }
 
 LANGUAGES: tuple[str, ...] = ("en", *LOCALES)

@@ -20,6 +20,11 @@ TEXT_LIMIT = 4096
 REASON_LIMIT = 300
 CALLBACK_PREFIX = "b:"  # a Midjourney button, by its stored key
 SEED_PREFIX = "seed:"  # 🌱 under a finished picture, by its job id
+STOP_PREFIX = "x:"  # ✖ under a job that waits or runs, by its job id
+HISTORY_PROMPT = 60  # characters of a prompt in /history's list
+_STOPPABLE = frozenset(
+    {JobState.WAITING, JobState.SUBMITTING, JobState.QUEUED, JobState.SUBMITTED, JobState.IN_PROGRESS}
+)
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -331,3 +336,46 @@ def question_keyboard(job: Job, question: Question, paint_url: str | None = None
 def modal_action(job: Job) -> ButtonAction:
     button = job.request.button
     return meaning(button.custom_id).action if button is not None else ButtonAction.UNKNOWN
+
+
+def stop_keyboard(job: Job) -> InlineKeyboardMarkup | None:
+    """✖ Cancel under a job that waits in the bot's queue or runs; nothing once it is done."""
+    if job.state not in _STOPPABLE:
+        return None
+    label = plain_text(job.origin.language, "stop_button")
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"{STOP_PREFIX}{job.id}")]])
+
+
+def message_link(job: Job) -> str | None:
+    """A t.me link to the job's message; only a supergroup's messages have one (private chats' do not)."""
+    chat_id, message_id = job.origin.chat_id, job.shown.message_id
+    if message_id is None or not str(chat_id).startswith("-100"):
+        return None
+    thread = f"{job.origin.thread_id}/" if job.origin.thread_id else ""
+    return f"https://t.me/c/{str(chat_id)[4:]}/{thread}{message_id}"
+
+
+def history_text(jobs: Sequence[Job], lang: str) -> str:
+    """/history: the person's recent jobs, newest first, each with its link and how to /show it."""
+    if not jobs:
+        return text(lang, "history_empty")
+    return "\n".join([text(lang, "history_title"), "", *(_history_line(job, lang) for job in jobs)])
+
+
+def _history_line(job: Job, lang: str) -> str:
+    what = job.request.prompt or action_title(job) or plain_text(lang, f"history_kind_{job.kind.value}")
+    what = _shorten(what, HISTORY_PROMPT)
+    icon = _STATE_ICONS.get(job.state, "⏳")
+    link, task = message_link(job), job.task_id or "—"
+    if link is not None:
+        return text(lang, "history_line_link", icon=icon, prompt=what, url=link, task_id=task)
+    return text(lang, "history_line", icon=icon, prompt=what, task_id=task)
+
+
+_STATE_ICONS = {
+    JobState.SUCCEEDED: "✅",
+    JobState.FAILED: "❌",
+    JobState.REFUSED: "❌",
+    JobState.TIMED_OUT: "⌛",
+    JobState.CANCELLED: "✖",
+}

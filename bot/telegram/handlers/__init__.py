@@ -9,7 +9,19 @@ from telegram.ext import Application
 from bot.jobs import JobService
 from bot.jobs.community import Community
 from bot.telegram.commands import CommandMenus
-from bot.telegram.handlers import admin, chats, errors, gate, imagine, presses, questions, settings, start, usage
+from bot.telegram.handlers import (
+    admin,
+    chats,
+    errors,
+    gate,
+    history,
+    imagine,
+    presses,
+    questions,
+    settings,
+    start,
+    usage,
+)
 from bot.telegram.handlers.photos import Photos
 
 
@@ -22,6 +34,7 @@ def register(
     settings.register(app, community)
     imagine.register(app, service)
     presses.register(app, service)
+    history.register(app, service)
     questions.register(app, service)
     photos = Photos(service)
     photos.register(app)
