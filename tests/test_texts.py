@@ -70,6 +70,7 @@ DUMMY: dict[str, object] = {
     "bot": "a_bot_with_the_longest_username_bot",
     "task_id": "1712345678901234567",
     "prompt": "a red fox in snow, " * 3,
+    "written": "一只红色的狐狸在雪地里" * 27,
     "icon": "✅",
 }
 

@@ -234,6 +234,7 @@ class Simulator:
             r.add_get(f"{prefix}/task/{{id}}/image-seed", self._image_seed)
             r.add_get(f"{prefix}/task/list", self._task_list)
             r.add_get(f"{prefix}/task/queue", self._task_queue)
+        r.add_post("/v1/chat/completions", self._chat)
         r.add_get("/images/{name}", self._image)
         r.add_get("/videos/{name}", self._video_file)
         r.add_get("/_sim/tasks", self._sim_tasks)
@@ -1449,6 +1450,36 @@ class Simulator:
             raise _Reject(4, "关联任务状态错误", status=400, na_description="task_status_not_success")
         return self._submit_answer(1, "成功", task.seed)
 
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        """An OpenAI-compatible chat completion, as relays sell on the Midjourney key: it "translates" the
+        last user message word by word from a small glossary (what it does not know stays as it was)."""
+        cfg = self.config
+        if not cfg.chat:
+            raise web.HTTPNotFound
+        if cfg.chat_delay:
+            await asyncio.sleep(cfg.chat_delay)
+        if cfg.chat_status != 200:
+            error = {"message": "upstream chat model unavailable", "type": "upstream_error", "code": None}
+            return web.json_response({"error": error}, status=cfg.chat_status)
+        body = await request.json()
+        messages = body.get("messages") if isinstance(body, dict) else None
+        model = body.get("model") if isinstance(body, dict) else None
+        if not isinstance(messages, list) or not messages or not isinstance(model, str) or not model:
+            error = {"message": "model and messages are required", "type": "invalid_request_error"}
+            return web.json_response({"error": error}, status=400)
+        said = next((m.get("content") for m in reversed(messages) if m.get("role") == "user"), "")
+        answer = _glossary_translation(str(said))
+        return web.json_response(
+            {
+                "id": f"chatcmpl-{next(self._blob_ids)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": len(str(said)), "completion_tokens": len(answer), "total_tokens": 0},
+            }
+        )
+
     async def _cancel(self, request: web.Request) -> web.StreamResponse:
         task = self._find(request.match_info["id"])
         now = _now_ms()
@@ -1700,3 +1731,28 @@ def run_simulator(host: str = "127.0.0.1", port: int = 8090, config: SimulatorCo
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
+
+
+# What the simulator's chat model knows of Chinese and Russian (longest first, so phrases win over words).
+_GLOSSARY = {
+    "一只": "a",
+    "红色的": "red",
+    "红": "red",
+    "狐狸": "fox",
+    "在雪地里": "in the snow",
+    "雪地里": "in the snow",
+    "猫": "cat",
+    "月亮": "moon",
+    "下": "under",
+    "的": "",
+    "лиса": "fox",
+    "рыжая": "red",
+    "в снегу": "in the snow",
+}
+
+
+def _glossary_translation(text: str) -> str:
+    out = text
+    for source in sorted(_GLOSSARY, key=len, reverse=True):
+        out = out.replace(source, f" {_GLOSSARY[source]} ")
+    return " ".join(out.split())

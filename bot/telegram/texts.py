@@ -455,6 +455,9 @@ EN: dict[str, str | Plural] = {
     ),
     "show_unknown": "🔎 I know no job of yours with the task id <code>{task_id}</code>.",
     "show_running": "⏳ That job is still under way; its own message shows how it goes.",
+    "translation_pending": "🈯 Translating the prompt into English…",
+    "translation_done": "🈯 Translated into English from: <i>{written}</i>",
+    "translation_failed": "🈯 The translation did not work, so the prompt went as written.",
 }
 
 LANGUAGES: tuple[str, ...] = ("en", *LOCALES)

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.jobs import ButtonView, Choices, Clip, Dimensions, Job, JobKind, JobState, Picture, Problem, Question, Video
 from bot.jobs.modals import REGION_GRID
-from bot.jobs.model import Asks
+from bot.jobs.model import Asks, Translation
 from bot.mj import ButtonAction, ButtonMeaning, Row, important_tokens, meaning, numbered_prompts
 from bot.telegram.texts import plain_text, reason, text
 
@@ -133,6 +133,7 @@ def caption(job: Job, limit: int = CAPTION_LIMIT, notes: Sequence[str] = ()) -> 
     what became of a video's clips.
     """
     tail = _attribution(job) if job.origin.in_group else ""
+    notes = (*notes, *translation_notes(job))
     if job.request.button is not None:
         tail = " · ".join(p for p in (html.escape(action_title(job)), tail) if p)
     if job.state is JobState.SUCCEEDED and isinstance(job.outcome, Choices):
@@ -144,6 +145,19 @@ def caption(job: Job, limit: int = CAPTION_LIMIT, notes: Sequence[str] = ()) -> 
     prompt = _shorten(subject, limit - fixed)
     body = f"<b>{html.escape(prompt)}</b>" if prompt else _kind_title(job)
     return "\n\n".join(p for p in (head, body, tail) if p)
+
+
+def translation_notes(job: Job) -> list[str]:
+    """What became of a prompt written in another language: the words as written over the English sent."""
+    lang, request = job.origin.language, job.request
+    match request.translation:
+        case Translation.PENDING:
+            return [text(lang, "translation_pending")]
+        case Translation.DONE:
+            return [text(lang, "translation_done", written=_shorten(request.written, REASON_LIMIT))]
+        case Translation.FAILED:
+            return [text(lang, "translation_failed")]
+    return []
 
 
 def choices_text(job: Job, limit: int) -> str:
