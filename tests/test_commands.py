@@ -10,6 +10,7 @@ from bot.config import Settings
 from tests.conftest import running
 from tests.fake_telegram import FakeTelegram
 from tests.people import OLGA, cast, group
+from tests.test_settings import open_settings, pick
 
 PRIVATE = ["imagine", "describe", "blend", "shorten", "settings", "history", "show", "usage", "help"]
 GROUP = ["imagine", "settings", "history", "show", "usage", "help"]
@@ -57,3 +58,17 @@ async def test_an_operator_gets_the_admin_commands_in_their_chat(
         tg.send_text(nadias, "/start", user=newcomer)
         await tg.wait_for(lambda: any("Hi! I draw" in m.plain_text for m in tg.bot_messages(nadias)))
         await tg.wait_for(lambda: tg.menu(nadias, newcomer) == [*PRIVATE, "allow", "deny", "limit", "stats"])
+
+
+async def test_the_language_chosen_in_settings_is_the_menus_too(tg: FakeTelegram, bot: BotRuntime):
+    chat = tg.private_chat()  # Alice's app speaks English
+    alice = chat.user or {}
+    menu = await open_settings(tg, chat)
+    await pick(tg, chat, menu, "🌐 Language", "中文")
+    mine = {"type": "chat", "chat_id": chat.id}
+    await tg.wait_for(lambda: descriptions(tg, mine).get("imagine") == "根据提示词画图")
+    assert tg.menu(chat, alice) == PRIVATE
+
+    await pick(tg, chat, menu, "🌐 语言", "↩ 默认")
+    await tg.wait_for(lambda: tg.commands(mine) == [])  # her app's language again: the shared menus
+    assert descriptions(tg, {"type": "all_private_chats"})["imagine"] == "Draw a picture from a prompt"

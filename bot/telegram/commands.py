@@ -71,6 +71,21 @@ class CommandMenus:
         if await self._set(BotCommandScopeChat(user_id), OPERATOR, {}):
             self._operators_set.add(user_id)
 
+    async def follow_language(self, user_id: int, lang: str | None) -> None:
+        """A person chose a language in /settings (None: their app's again): their private chat's menu speaks it."""
+        scope, names = BotCommandScopeChat(user_id), OPERATOR if user_id in self._operators else PRIVATE
+        try:
+            for other in LANGUAGES[1:]:  # a list in the app's language would win over the chosen one
+                await self._bot.delete_my_commands(scope=scope, language_code=other)
+            if lang is not None:
+                await self._bot.set_my_commands(commands(lang, names), scope=scope)
+            elif user_id in self._operators:
+                await self._set(scope, OPERATOR, {})
+            else:
+                await self._bot.delete_my_commands(scope=scope)
+        except TelegramError as exc:
+            log.info("command menu of %d not changed: %s", user_id, exc)
+
     async def _set(self, scope: BotCommandScope, names: Sequence[str], keys: dict[str, str]) -> bool:
         for lang in LANGUAGES:
             code = None if lang == "en" else lang  # English: for every language without its own list

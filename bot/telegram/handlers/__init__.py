@@ -31,7 +31,7 @@ def register(
     """Register every feature's handlers; returns what holds state to close at stop (albums arriving)."""
     gate.register(app, community)  # first: decides which updates the others see
     start.register(app, menus)
-    settings.register(app, community)
+    settings.register(app, community, menus)
     imagine.register(app, service)
     presses.register(app, service)
     history.register(app, service)

@@ -28,6 +28,7 @@ from telegram.ext import (
 from bot.jobs.community import Community
 from bot.jobs.preferences import BadPreference
 from bot.telegram import menus
+from bot.telegram.commands import CommandMenus
 from bot.telegram.handlers.common import answer, choose_language, language, say
 from bot.telegram.texts import language_of, plain_text, text
 from bot.telegram.views import plain
@@ -39,7 +40,7 @@ _NEW = filters.UpdateType.MESSAGE
 _DATA = r"^s:-?\d+:(main|open|set|reset|ask|close)(:[a-z_]+(:[^:]*)?)?$"
 
 
-def register(app: Application[Any, Any, Any, Any, Any, Any], community: Community) -> None:
+def register(app: Application[Any, Any, Any, Any, Any, Any], community: Community, commands: CommandMenus) -> None:
     async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         if message is not None and user is not None:
@@ -49,7 +50,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], community: Communit
     async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is not None and query.data is not None and isinstance(query.message, Message):
-            await _pressed(community, context.bot, query, query.message, query.data.split(":", 4)[1:])
+            await _pressed(community, commands, context.bot, query, query.message, query.data.split(":", 4)[1:])
 
     async def replied(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
@@ -74,7 +75,12 @@ async def _overview(community: Community, bot: ExtBot[Any], chat: Chat, user: Us
 
 
 async def _pressed(
-    community: Community, bot: ExtBot[Any], query: CallbackQuery, menu: Message, parts: list[str]
+    community: Community,
+    commands: CommandMenus,
+    bot: ExtBot[Any],
+    query: CallbackQuery,
+    menu: Message,
+    parts: list[str],
 ) -> None:
     user, lang = query.from_user, language(query.from_user)
     owner_id, verb = int(parts[0]), parts[1]
@@ -100,6 +106,7 @@ async def _pressed(
         if field == "language" and owner_id > 0:  # the menu answers in the language just chosen
             lang = value if verb == "set" and value else language_of(user.language_code)
             choose_language(user.id, lang)
+            await commands.follow_language(user.id, value if verb == "set" and value else None)
         await answer(query, plain_text(lang, "settings_saved"))
     else:
         await answer(query, "")
