@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from functools import partial
 
+import pytest
+
 from bot.app import BotRuntime
 from bot.simulator import Simulator
 from tests.conftest import running
@@ -120,11 +122,13 @@ async def test_cancel_a_running_job_at_the_provider(tg: FakeTelegram, sim: Simul
     assert "✅ done: 0 · ⏳ under way: 0" in usage.plain_text  # a cancelled job costs nothing
 
 
+@pytest.mark.parametrize("provider", ["nz", "ta"])
 async def test_a_provider_that_cannot_cancel_says_so_and_the_job_goes_on(
-    tg: FakeTelegram, sim: Simulator, bot: BotRuntime
+    tg: FakeTelegram, sim: Simulator, bot: BotRuntime, provider: str
 ):
     people, chat = cast(tg), tg.private_chat()
-    sim.config.dialect = "nz"  # novicezk has no cancel route
+    # novicezk has no cancel route; trueai-org lets only its admins cancel (400 "demo mode" to others).
+    sim.config.dialect, sim.config.admin_key = provider, False
     sim.config.render_seconds = 2.0
     status = await started(tg, chat, "/imagine a fox that cannot be stopped", people.alice)
     await showing(tg, chat, status.message_id, "Drawing")

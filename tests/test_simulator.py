@@ -1159,6 +1159,37 @@ async def test_ta_cancel_writes_failure(sim: Simulator, client: httpx.AsyncClien
     assert (task["status"], task["failReason"]) == ("FAILURE", "取消任务")  # TA: FAILURE, not CANCEL
 
 
+async def test_ta_lets_only_its_admins_cancel(sim: Simulator, client: httpx.AsyncClient) -> None:
+    sim.config.dialect, sim.config.admin_key, sim.config.never_finish = "ta", False, True
+    task_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "forever"}))["result"]
+    response = await client.post(f"/mj/task/{task_id}/cancel")
+    assert (response.status_code, response.text) == (400, "演示模式，禁止操作")
+    assert (await fetch(client, task_id))["status"] not in TERMINAL  # it goes on
+
+
+async def test_the_chat_endpoint_answers_like_openai_and_fails_on_request(
+    sim: Simulator, client: httpx.AsyncClient
+) -> None:
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "system", "content": "x"}, {"role": "user", "content": "一只猫"}],
+    }
+    answer = (await client.post("/v1/chat/completions", json=body)).json()
+    assert answer["object"] == "chat.completion"
+    assert answer["model"] == "gpt-4o-mini"
+    assert answer["choices"][0]["message"] == {"role": "assistant", "content": "a cat"}
+    assert (await client.post("/v1/chat/completions", json={"messages": []})).status_code == 400
+    sim.config.chat_status = 503
+    failed = await client.post("/v1/chat/completions", json=body)
+    assert failed.status_code == 503
+    assert failed.json()["error"]["type"] == "upstream_error"
+    sim.config.chat_status, sim.config.chat = 200, False
+    assert (await client.post("/v1/chat/completions", json=body)).status_code == 404
+    sim.config.chat, sim.config.chat_delay = True, 1.0
+    with pytest.raises(httpx.ReadTimeout):
+        await client.post("/v1/chat/completions", json=body, timeout=0.2)
+
+
 async def test_describe_link_and_imagine_base64_are_dialect_features(sim: Simulator, client: httpx.AsyncClient) -> None:
     link = {**BOT, "link": "https://example.com/cat.png"}
     answer = await submit(client, "submit/describe", link)

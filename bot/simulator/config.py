@@ -35,6 +35,7 @@ class SimulatorConfig:
     callback_delay: float = 0.0  # seconds each callback is held back (a slow network)
     video_size_bytes: int | None = None  # pad every new video task's MP4 clips to this size (a `free` box)
     # The chat model sold on the same key (POST /v1/chat/completions, OpenAI's shape), used to translate prompts.
+    admin_key: bool = True  # dialect ta: False = an ordinary user's key, whose cancel TA refuses (demo mode)
     chat: bool = True  # False: no chat endpoint (404, as on a Midjourney-only proxy)
     chat_status: int = 200  # another status: the call fails with an OpenAI-style error body
     chat_delay: float = 0.0  # seconds before the answer (longer than the client waits: a timeout)
@@ -71,7 +72,7 @@ def _jsonable(value: Any) -> Any:
 _FLOATS = {"queue_seconds", "submitted_seconds", "render_seconds", "callback_delay", "chat_delay"}
 _INTS = {"queue_ahead", "image_size", "chat_status"}
 _OPT_INTS = {"video_size_bytes"}
-_BOOLS = {"previews", "queue_full", "never_finish", "list_by_condition", "remix", "callbacks", "chat"}
+_BOOLS = {"previews", "queue_full", "never_finish", "list_by_condition", "remix", "callbacks", "chat", "admin_key"}
 _OPT_STRS = {"api_key", "fail_reason", "public_base_url"}
 _STRS = {"auth_style", "dialect"}
 

@@ -1481,6 +1481,8 @@ class Simulator:
         )
 
     async def _cancel(self, request: web.Request) -> web.StreamResponse:
+        if self.config.dialect == "ta" and not self.config.admin_key:  # TA: only admins may cancel (§5.11)
+            return web.Response(status=400, text="演示模式，禁止操作", content_type="text/plain")
         task = self._find(request.match_info["id"])
         now = _now_ms()
         if task.phase(now).status in TERMINAL:
