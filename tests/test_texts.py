@@ -240,6 +240,17 @@ def test_russian_plurals_follow_the_number(count: int, chosen: str):
     assert f"· {chosen}." in text("ru", "ask_region_prompt", count=count)
 
 
+@pytest.mark.parametrize(
+    ("days", "title"),
+    [(1, "Последний 1 день"), (3, "Последние 3 дня"), (7, "Последние 7 дней"), (21, "Последний 21 день")],
+)
+def test_stats_count_days_and_jobs_in_russian(days: int, title: str):
+    assert text("ru", "stats_title", days=days) == f"📈 <b>{title}</b>"
+    assert text("en", "stats_title", days=days).endswith("day</b>" if days == 1 else "days</b>")
+    line = text("ru", "stats_person", name="Bob", jobs=days, succeeded=1, failed=0, seconds="30")
+    assert line.startswith(f"Bob · {days} задач")
+
+
 def test_chinese_has_one_form():
     assert "已选择 1 个格子" in text("zh", "ask_region_prompt", count=1)
     assert "已选择 7 个格子" in text("zh", "ask_region_prompt", count=7)
