@@ -33,7 +33,11 @@ from bot.jobs.scheduler import Scheduler
 from bot.mj import (
     ButtonAction,
     ButtonMeaning,
+    MJError,
     NeedsInput,
+    NotOffered,
+    ProviderMisconfigured,
+    SubmitRefused,
     button_label,
     meaning,
     numbered_prompts,
@@ -63,12 +67,13 @@ class UnknownJob(Exception):
 
 
 class NoSeed(Exception):
-    """The provider could not tell a seed: it has no such feature (`not_offered`), or it said why not."""
+    """The provider could not tell a seed: why, as `problem` ("not_offered", "refused", "unavailable",
+    "misconfigured"), and the provider's own words for a refusal."""
 
-    def __init__(self, reason: str, *, not_offered: bool = False) -> None:
-        super().__init__(reason)
+    def __init__(self, problem: str, reason: str = "") -> None:
+        super().__init__(f"{problem}: {reason}" if reason else problem)
+        self.problem = problem
         self.reason = reason
-        self.not_offered = not_offered
 
 
 class NotYours(Exception):
@@ -144,7 +149,16 @@ class JobService:
             or job.state is not JobState.SUCCEEDED
         ):
             raise UnknownJob(job_id or message_id)
-        return await self._runner.client.image_seed(job.task_id)
+        try:
+            return await self._runner.client.image_seed(job.task_id)
+        except NotOffered:
+            raise NoSeed("not_offered") from None
+        except SubmitRefused as exc:
+            raise NoSeed("refused", exc.description) from None
+        except ProviderMisconfigured as exc:
+            raise NoSeed("misconfigured", str(exc)) from None
+        except MJError as exc:
+            raise NoSeed("unavailable", str(exc)) from None
 
     async def _start(self, origin: Origin, request: Request, pictures: Sequence[bytes]) -> Job:
         # Decoding and re-encoding pictures is too slow for the event loop, and a few at a time is
