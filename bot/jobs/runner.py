@@ -252,13 +252,13 @@ class JobRunner:
         job = await self._fresh(job)
         if job.state is not JobState.AWAITING_INPUT:
             return  # answered, cancelled or lapsed meanwhile
-        job = await self.records.save(job, job.answered(prompt))
+        asked, job = job, await self.records.save(job, job.answered(prompt))
         unchanged = False
         try:
             if job.task_id is None:
                 submission = await self._submission(job, remix=True)
                 result = await kind_of(job).submit(submission)
-                if result.status is SubmitStatus.MODAL:
+                if result.status is SubmitStatus.MODAL or await self._hides_modal(job, result):
                     result = await self._modal(result.task_id, prompt, mask, job)
                 else:  # the press ran at once: with the prompt only where the submit itself carried it
                     unchanged = not submission.prompt_sent
@@ -271,9 +271,20 @@ class JobRunner:
             await self._close_question(job, "refused")
             await self._show(job)
             return
-        job = await self.records.save(job, job.accepted(result))
+        # A press that ran without the person's prompt draws the old one: the job must say so, and
+        # its buttons carry the old prompt on.
+        job = await self.records.save(job, (asked if unchanged else job).accepted(result))
         await self._close_question(job, "unchanged" if unchanged else "sent")
         await self._show(job)
+
+    async def _hides_modal(self, job: Job, result: SubmitResult) -> bool:
+        """Relays rewrite code 21 to 1 and show the modal on the task's first lookup (docs/provider-api.md §7)."""
+        try:
+            task = await self.client.fetch(result.task_id)
+        except MJError as exc:  # cannot tell: polling applies the modal, and the person is asked again
+            log.warning("job %d: could not look up task %s after the press: %s", job.id, result.task_id, exc.message)
+            return False
+        return task is not None and task.status is TaskStatus.MODAL
 
     async def abandon(self, job: Job) -> None:
         """The person cancelled: the waiting task is dismissed upstream where the provider allows it."""

@@ -114,6 +114,8 @@ class JobService:
         self._people = PeopleRepository(db)
         self._scheduler = scheduler
         self._preparing = asyncio.Semaphore(2)
+        # Taps on region squares arrive together and each rewrites the whole choice: one at a time per job.
+        self._choosing: dict[int, asyncio.Lock] = {}
 
     # -- from a prompt or pictures -----------------------------------------------------------------
 
@@ -248,19 +250,22 @@ class JobService:
     async def toggle_cell(self, origin: Origin, job_id: int, cell: int) -> None:
         """A square of Vary (Region)'s grid chosen or dropped."""
         job = await self._waiting(origin, job_id)
-        question = await self._open(job_id)
-        if question.asks is not Asks.REGION or not 1 <= cell <= modals.REGION_GRID**2:
-            raise NoQuestion(job_id)
-        cells = question.cells ^ {cell}
-        await self._questions.update(job_id, cells=cells_column(cells))
-        await self._runner.show_question(job, replace(question, cells=cells))
+        async with self._choosing.setdefault(job_id, asyncio.Lock()):
+            question = await self._open(job_id)
+            if question.asks is not Asks.REGION or not 1 <= cell <= modals.REGION_GRID**2:
+                raise NoQuestion(job_id)
+            cells = question.cells ^ {cell}
+            await self._questions.update(job_id, cells=cells_column(cells))
+            await self._runner.show_question(job, replace(question, cells=cells))
 
     async def region_chosen(self, origin: Origin, job_id: int) -> None:
         """✅ under the grid: the region is set, now the prompt is asked."""
         job = await self._waiting(origin, job_id)
-        question = await self._open(job_id)
+        async with self._choosing.setdefault(job_id, asyncio.Lock()):
+            question = await self._open(job_id)
         if not question.cells:
             raise BadAnswer(NO_REGION)
+        self._choosing.pop(job_id, None)
         await self._questions.update(job_id, asks=Asks.PROMPT.value)
         await self._runner.show_question(job, replace(question, asks=Asks.PROMPT))
 
