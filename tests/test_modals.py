@@ -154,6 +154,7 @@ async def test_remix_behind_a_relay_that_hides_the_modal(tg: FakeTelegram, sim: 
     assert panned.button_rows == GRID_ROWS
     [modal] = submits(sim, "/submit/modal")
     assert modal["prompt"] == "a fox on a hill at sunset"
+    assert modal["taskId"] == modal_task_id(sim, "MJ::JOB::pan_right")
 
 
 async def test_the_persons_remix_switch_asks_before_anything_is_sent(
