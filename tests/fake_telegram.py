@@ -1634,6 +1634,7 @@ class FakeTelegram:
         self.allow_http_webhooks = True  # like a local Bot API server; Telegram's cloud demands HTTPS
         self._webhook_url = ""
         self._webhook_secret: str | None = None
+        self._forwards: dict[str, str] = {}  # public URL prefix -> where the operator's TLS proxy forwards it
         self._webhook_max_connections = 40
         self._webhook_allowed_updates: list[str] | None = None
         self._webhook_last_error: tuple[int, str] | None = None
@@ -2216,6 +2217,20 @@ class FakeTelegram:
     def flood_errors(self) -> list[ApiCall]:
         """Calls rejected by flood control (429 from :meth:`flood_control`, not from :meth:`fail_next`)."""
         return [c for c in self.calls if c.error_code == 429 and not c.injected]
+
+    def forward(self, public_base: str, local_base: str) -> None:
+        """Deliver webhooks under ``public_base`` (https, what the bot gives setWebhook) to ``local_base``.
+
+        Stands in for the TLS reverse proxy an operator puts in front of the bot; getWebhookInfo still shows
+        the public URL.
+        """
+        self._forwards[public_base.rstrip("/")] = local_base.rstrip("/")
+
+    def _delivery_url(self) -> str:
+        for public, local in self._forwards.items():
+            if self._webhook_url == public or self._webhook_url.startswith(public + "/"):
+                return local + self._webhook_url[len(public) :]
+        return self._webhook_url
 
     def webhook_updates(self) -> list[JSONDict]:
         """Updates the webhook accepted (2xx), in delivery order."""
@@ -3030,7 +3045,7 @@ class FakeTelegram:
             self._webhook_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.webhook_timeout))
         body = json.dumps(update, ensure_ascii=False).encode("utf-8")
         try:
-            async with self._webhook_session.post(self._webhook_url, data=body, headers=headers) as response:
+            async with self._webhook_session.post(self._delivery_url(), data=body, headers=headers) as response:
                 await response.read()
                 if 200 <= response.status <= 299:
                     return response.status, None, 0

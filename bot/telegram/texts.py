@@ -87,6 +87,12 @@ EN: dict[str, str] = {
     "action_pan_up": "⬆️ Pan up",
     "action_pan_down": "⬇️ Pan down",
     "press_unknown": "This button is no longer available. Please start a new /imagine.",
+    "flood_wait": "🐢 That is a lot at once. Please wait {seconds} s; what you send meanwhile is ignored.",
+    "command_unknown": "🤔 I don't know the command {command}. Send <code>/help</code> to see what I can do.",
+    "error_lost": (
+        "🕳 <b>The Midjourney service lost track of this job.</b>\n"
+        "It no longer knows it, so no result will come. Please send it again."
+    ),
     "press_running": "⏳ Already working on it, hang on.",
     "press_repeat": "🖼 {label} was upscaled already; here it is again.",
     "reason_parent_not_ready": "the original image is not finished yet",
@@ -182,6 +188,12 @@ RU: dict[str, str] = {
     "action_pan_up": "⬆️ Панорама вверх",
     "action_pan_down": "⬇️ Панорама вниз",
     "press_unknown": "Эта кнопка больше не действует. Пожалуйста, отправьте новый /imagine.",
+    "flood_wait": "🐢 Слишком много сразу. Подождите {seconds} с; всё, что придёт за это время, я пропущу.",
+    "command_unknown": "🤔 Я не знаю команду {command}. Отправьте <code>/help</code>, чтобы узнать, что я умею.",
+    "error_lost": (
+        "🕳 <b>Сервис Midjourney потерял это задание.</b>\n"
+        "Он больше о нём не знает, поэтому результата не будет. Пожалуйста, отправьте его ещё раз."
+    ),
     "press_running": "⏳ Уже выполняю, подождите немного.",
     "press_repeat": "🖼 {label} уже увеличено; вот оно ещё раз.",
     "reason_parent_not_ready": "исходное изображение ещё не готово",
@@ -255,6 +267,9 @@ ZH: dict[str, str] = {
     "action_pan_up": "⬆️ 向上平移",
     "action_pan_down": "⬇️ 向下平移",
     "press_unknown": "此按钮已失效，请重新发起 /imagine。",
+    "flood_wait": "🐢 一次发送太多了。请等待 {seconds} 秒；在此期间发送的内容将被忽略。",
+    "command_unknown": "🤔 我不认识命令 {command}。发送 <code>/help</code> 查看我能做什么。",
+    "error_lost": "🕳 <b>Midjourney 服务丢失了此任务。</b>\n它已不再记录此任务，因此不会有结果。请重新发送。",
     "press_running": "⏳ 正在处理中，请稍候。",
     "press_repeat": "🖼 {label}已放大过，再次为您发送。",
     "reason_parent_not_ready": "原图尚未完成",
