@@ -247,7 +247,8 @@ class Simulator:
         """Bind and serve; returns the provider root, e.g. "http://127.0.0.1:54321" (in front of /mj)."""
         if self._runner is not None:
             raise RuntimeError("simulator already started")
-        runner = web.AppRunner(self.make_app(), access_log=logger if access_log else None)
+        # A stand-in needs no minute of grace for answers it holds on purpose (a `delay` fault).
+        runner = web.AppRunner(self.make_app(), access_log=logger if access_log else None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         try:
