@@ -37,6 +37,8 @@ from bot.telegram.webhook import WebhookReceiver
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = 30.0
+# A 409 this soon after we began polling is the previous instance's last getUpdates on its way out.
+CONFLICT_GRACE = 10.0
 COMMANDS = (BotCommand("imagine", "Draw a picture from a prompt"), BotCommand("help", "How to use this bot"))
 
 
@@ -56,6 +58,7 @@ class BotRuntime:
     server: WebServer | None
     halted: asyncio.Event = field(default_factory=asyncio.Event)  # the bot must stop: `halt_reason` says why
     halt_reason: str = ""
+    polling_since: float = 0.0
     checks: asyncio.Task[None] | None = None
 
 
@@ -143,6 +146,7 @@ async def start(bot: BotRuntime) -> None:
         await bot.app.bot.set_webhook(hook, secret_token=webhook_secret(bot.settings), allowed_updates=Update.ALL_TYPES)
     else:
         assert bot.app.updater is not None
+        bot.polling_since = time.monotonic()
         await bot.app.updater.start_polling(
             allowed_updates=Update.ALL_TYPES, timeout=10, error_callback=lambda exc: _polling_failed(bot, exc)
         )
@@ -200,9 +204,16 @@ async def serve(settings: Settings) -> None:
 
 
 def _polling_failed(bot: BotRuntime, exc: TelegramError) -> None:
-    """One line per failed poll (PTB retries on its own); a second instance on the token stops this one."""
+    """One line per failed poll (PTB retries on its own); a newer instance on the token stops this one.
+
+    Telegram ends the older of two long polls with 409, so the instance that was running first learns of
+    the newer one and stops: a redeploy hands over without both exiting.
+    """
     if not isinstance(exc, Conflict):
         log.warning("polling Telegram failed (%s: %s); retrying", type(exc).__name__, exc)
+        return
+    if time.monotonic() - bot.polling_since < CONFLICT_GRACE:
+        log.info("a poll was ended by another getUpdates, most likely the previous instance stopping")
         return
     if not bot.halted.is_set():
         bot.halt_reason = (
