@@ -21,7 +21,7 @@ from tests.fake_telegram import Chat, FakeTelegram
 from tests.test_flow import GRID_ROWS, finished, showing, status_reply_to
 
 
-def _environment(tg: FakeTelegram, sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
+def bot_environment(tg: FakeTelegram, sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "TELEGRAM_BOT_TOKEN": tg.token,
@@ -65,7 +65,7 @@ class BotProcess:
         return self.output.read_text(errors="replace")
 
 
-async def _polling(tg: FakeTelegram) -> None:
+async def polling(tg: FakeTelegram) -> None:
     await tg.wait_for(lambda: tg.active_polls, timeout=60)
 
 
@@ -90,10 +90,10 @@ async def test_sigkill_mid_job_and_mid_submit_delivers_every_result_exactly_once
         Fault("submit/imagine", "delay", prompt="mid-submit", seconds=30, after=True),  # made, answer held
         Fault("submit/imagine", "delay", prompt="never arrives", seconds=30),  # held before it is made
     ]
-    bot = BotProcess(_environment(tg, sim, tmp_path), tmp_path, tmp_path / "bot.log")
+    bot = BotProcess(bot_environment(tg, sim, tmp_path), tmp_path, tmp_path / "bot.log")
     job, submit, lost = tg.private_chat(), tg.private_chat(2002, "Bob", "bob"), tg.private_chat(3003, "Cy", "cy")
     bot.start()
-    await _polling(tg)
+    await polling(tg)
     drawing = tg.send_text(job, "/imagine a fox mid-job")
     drawing_status = await status_reply_to(tg, job, drawing.message_id)
     await showing(tg, job, drawing_status.message_id, "Drawing…")
@@ -137,7 +137,7 @@ async def test_sigkill_mid_job_and_mid_submit_delivers_every_result_exactly_once
     assert MJ_KEY not in log
 
 
-def test_a_bot_api_url_that_is_no_bot_api_is_one_line_without_secrets(tmp_path: Path) -> None:
+async def test_a_bot_api_url_that_is_no_bot_api_is_one_line_without_secrets(sim: Simulator, tmp_path: Path) -> None:
     token, key = "8090123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9", "sk-provider-secret-0042"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -146,10 +146,17 @@ def test_a_bot_api_url_that_is_no_bot_api_is_one_line_without_secrets(tmp_path: 
         "MJ_API_KEY": key,
         "LOG_LEVEL": "DEBUG",
     }
+    urls = (
+        "http://127.0.0.1:9",  # no /bot
+        "http://127.0.0.1:9/bot",  # nothing listens
+        f"http://127.0.0.1:9/bot{token}",  # the token pasted into the URL
+        f"{sim.base_url}/bot",  # a live HTTP server that is no Bot API (the provider's URL, swapped)
+    )
     runs = []
-    for url in ("http://127.0.0.1:9", "http://127.0.0.1:9/bot", f"http://127.0.0.1:9/bot{token}"):
+    for url in urls:
         runs.append(
-            subprocess.run(
+            await asyncio.to_thread(
+                subprocess.run,
                 [sys.executable, "-m", "bot"],
                 cwd=tmp_path,
                 env={**env, "TELEGRAM_API_BASE_URL": url},
@@ -158,12 +165,15 @@ def test_a_bot_api_url_that_is_no_bot_api_is_one_line_without_secrets(tmp_path: 
                 timeout=60,
             )
         )
-    missing_bot, unreachable, with_token = runs
+    missing_bot, unreachable, with_token, not_telegram = runs
     assert missing_bot.returncode == 2
     assert "TELEGRAM_API_BASE_URL is invalid: expected the Bot API root ending in /bot" in missing_bot.stderr
     assert unreachable.returncode == 1
     assert "cannot reach the Bot API at http://127.0.0.1:9/bot (cannot connect)" in unreachable.stderr
     assert "must not contain the bot token" in with_token.stderr
+    assert not_telegram.returncode == 1
+    assert f"{sim.base_url}/bot answered HTTP 401, but not like a Telegram Bot API server" in not_telegram.stderr
+    assert "TELEGRAM_BOT_TOKEN" not in not_telegram.stderr  # the token is not blamed
     for run in runs:
         assert "Traceback" not in run.stderr
         assert token not in run.stdout + run.stderr

@@ -144,6 +144,7 @@ class JobRunner:
         await self.records.save(job, job.delivered(shown or job.shown, now=time.time()))
         await self.results.delete(job.id)
         self._progress.pop(job.id, None)
+        seconds = round((job.finished_at or time.time()) - job.created_at, 1)
         log.info(
             "job %d (%s) %s in chat %d: task %s, %.1f s%s",
             job.id,
@@ -151,8 +152,17 @@ class JobRunner:
             job.state,
             job.origin.chat_id,
             job.task_id or "-",
-            (job.finished_at or time.time()) - job.created_at,
+            seconds,
             "" if shown is not None else ", chat unreachable",
+            # The same facts as fields, for LOG_FORMAT=json (bot.logs.JOB_FIELDS).
+            extra={
+                "job": job.id,
+                "chat": job.origin.chat_id,
+                "task": job.task_id,
+                "kind": str(job.kind),
+                "state": str(job.state),
+                "seconds": seconds,
+            },
         )
 
     async def recover(self, job: Job) -> None:
