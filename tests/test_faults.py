@@ -8,6 +8,7 @@ Bob gets his grid meanwhile.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -128,6 +129,27 @@ async def test_a_busy_provider_during_look_ups_is_waited_out(tg, sim: Simulator,
     assert (await finished(tg, alice, mine.message_id)).button_rows == GRID_ROWS
     lookups = [r for r in sim.requests if r.path.endswith("/list-by-condition")]
     assert len(lookups) >= 3  # two answered 429, then the look-ups went on
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("task/list-by-condition", "reset", times=2),
+        Fault("task/list-by-condition", "delay", seconds=2, times=2),
+        Fault("task/list-by-condition", "status", status=502, body="<html><h1>502</h1></html>", times=2),
+        Fault("task/list-by-condition", "truncate", times=2),
+    ],
+    ids=["connection reset", "timeout", "HTML 502 page", "truncated JSON"],
+)
+async def test_look_ups_that_go_wrong_are_ridden_out(tg, sim: Simulator, alice, bob, quick_timeout, fault: Fault):
+    mine, his = await _both_draw(tg, alice, bob)
+    await tg.wait_for(lambda: len(sim.tasks) == 2)
+    fault = dataclasses.replace(fault)  # its countdown is this test's own
+    sim.config.faults = [fault]
+    await _bob_is_served(tg, bob, his)
+    assert (await finished(tg, alice, mine.message_id)).button_rows == GRID_ROWS
+    assert fault.times == 0  # both bad answers were given, and the look-ups went on
+    assert "<html>" not in tg.message(alice, mine.message_id).plain_text
 
 
 async def test_a_task_that_vanishes_is_reported_lost(tg, sim: Simulator, bot, alice, bob):
