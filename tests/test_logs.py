@@ -1,17 +1,26 @@
 """What the operator reads: the real bot process with LOG_FORMAT=json, one drawing that succeeds, one refused.
 
 Every line the process prints must be one JSON object; each job's outcome is one line with its fields; INFO
-carries no per-request or scheduler chatter; and neither secret is anywhere in the output.
+carries no per-request or scheduler chatter; and neither secret is anywhere in the output. And what the
+container asks: `mjbot healthcheck`, with nothing configured but the data path.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.config import Settings
 from bot.simulator import Simulator
-from tests.conftest import MJ_KEY
+from tests.conftest import MJ_KEY, running
 from tests.fake_telegram import FakeTelegram
 from tests.test_flow import GRID_ROWS, finished, showing, status_reply_to
 from tests.test_kill import BotProcess, bot_environment, polling
@@ -60,3 +69,35 @@ async def test_json_logs_have_one_line_per_job_outcome_and_no_chatter(
     assert "traceback" not in json.dumps(entries)
     assert tg.token not in bot.log()
     assert MJ_KEY not in bot.log()
+
+
+def _healthcheck(database: Path) -> subprocess.CompletedProcess[str]:
+    """`mjbot healthcheck` as the container runs it: no token, no provider, only where the data lives."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_PATH": str(database)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "healthcheck"],
+        cwd=database.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_the_healthcheck_needs_only_the_data_path_and_sees_a_stale_heartbeat(
+    tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings], tmp_path: Path
+) -> None:
+    settings = settings_for()
+    settings.database_path.parent.mkdir(parents=True)
+    before = await asyncio.to_thread(_healthcheck, settings.database_path)
+    async with running(settings):
+        fresh = await asyncio.to_thread(_healthcheck, settings.database_path)
+    heartbeat = settings.database_path.parent / "heartbeat"
+    os.utime(heartbeat, (time.time() - 600, time.time() - 600))  # the bot hung ten minutes ago
+    stale = await asyncio.to_thread(_healthcheck, settings.database_path)
+
+    assert before.returncode == 1
+    assert "unhealthy: no heartbeat" in before.stderr
+    assert fresh.returncode == 0
+    assert stale.returncode == 1
+    assert re.fullmatch(r"unhealthy: last heartbeat 6\d\ds ago\n", stale.stderr)
