@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     job_timeout_minutes: float = Field(default=60.0, gt=0)
     input_timeout_minutes: float = Field(default=15.0, gt=0)
     status_edit_interval: float = Field(default=3.0, ge=0)
+    video_weight: int = Field(default=8, ge=1, le=100)  # a video costs about eight images of provider time
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     public_url: str | None = None  # where a TLS proxy makes the bot's HTTP server reachable (the Mini App)
     port: int = Field(default=8080, ge=0, le=65535)

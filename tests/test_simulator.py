@@ -1101,7 +1101,9 @@ async def test_ta_upscales_offer_animate_and_bookmark(sim: Simulator, client: ht
         "",
     ]
 
-    sim.config.dialect = "na"
+    sim.config.dialect = "na"  # new-api passes on the TA proxy's Animate buttons, and refuses them (§7)
+    na_up = await upscaled(client, sim, grid, 3)
+    assert [b["label"] for b in na_up["buttons"]][12:14] == ["Animate (High motion)", "Animate (Low motion)"]
     response = await press(client, up, "animate_low")
     assert response.status_code == 400
     assert response.json()["description"] == f"unknown_action:MJ::JOB::animate_low::1::{u}::SOLO "

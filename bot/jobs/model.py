@@ -167,7 +167,36 @@ class Choices:
     text: str
 
 
-Outcome = Picture | Choices
+@dataclass(frozen=True)
+class Clip:
+    """One clip of a finished video. Its bytes are kept until shown, unless `missing` says why they could not
+    be had or it is `too_large` for any chat; then only its link can be passed on."""
+
+    url: str
+    missing: str = ""
+    too_large: bool = False
+    width: int | None = None
+    height: int | None = None
+    seconds: float | None = None
+    streamable: bool = False  # its index comes first: players start before it has all arrived
+
+    @property
+    def kept(self) -> bool:
+        return not self.missing and not self.too_large
+
+
+@dataclass(frozen=True)
+class Video:
+    """A finished video: one clip, or a grid of clips to pick from (docs/provider-api.md §9.5)."""
+
+    clips: tuple[Clip, ...]
+
+    @property
+    def is_grid(self) -> bool:
+        return len(self.clips) > 1
+
+
+Outcome = Picture | Choices | Video
 
 
 @dataclass(frozen=True)

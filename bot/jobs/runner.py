@@ -16,14 +16,29 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.jobs import modals
-from bot.jobs.images import ImageDownloadError, ImageFetcher, picture_size
+from bot.jobs.images import ImageDownloadError, ImageFetcher, TooLarge, picture_size
 from bot.jobs.kinds import Submission, kind_of, produces_of, state_of
-from bot.jobs.model import Choices, Job, JobKind, JobState, Origin, Outcome, Picture, Problem, Question, Shown
-from bot.jobs.port import ButtonView, ChatUnreachable, Display, DisplayUnavailable
+from bot.jobs.model import (
+    Choices,
+    Clip,
+    Job,
+    JobKind,
+    JobState,
+    Origin,
+    Outcome,
+    Picture,
+    Problem,
+    Question,
+    Shown,
+    Video,
+)
+from bot.jobs.port import ButtonView, ChatUnreachable, ClipFile, Display, DisplayUnavailable
 from bot.jobs.records import JobRecords, question_from_row
+from bot.jobs.videos import mp4_info
 from bot.mj import (
     BannedPrompt,
     ButtonAction,
+    ClipLink,
     MJClient,
     MJError,
     NotOffered,
@@ -135,9 +150,8 @@ class JobRunner:
         """Show a finished job's outcome; when Telegram cannot take it now, count the attempt for a retry."""
         if not job.awaits_delivery:
             return
-        image = await self.results.get(job.id) if job.state is JobState.SUCCEEDED else None
         try:
-            shown = await self.display.show_outcome(job, image, await self.button_views(job))
+            shown = await self._show_outcome(job)
         except Exception as exc:
             await self._delivery_failed(job, exc)
             return
@@ -164,6 +178,20 @@ class JobRunner:
                 "seconds": seconds,
             },
         )
+
+    async def _show_outcome(self, job: Job) -> Shown | None:
+        buttons = await self.button_views(job)
+        if job.state is not JobState.SUCCEEDED:
+            return await self.display.show_outcome(job, None, buttons)
+        if not isinstance(job.outcome, Video):
+            return await self.display.show_outcome(job, await self.results.get(job.id), buttons)
+        kept = await self.results.all(job.id)
+        files = []
+        for position, clip in enumerate(job.outcome.clips, 1):
+            stored = kept.get(position)
+            files.append(ClipFile(clip, stored.data, stored.thumbnail) if stored else ClipFile(clip))
+        still = kept.get(0)
+        return await self.display.show_video(job, files, still.data if still else None, buttons)
 
     async def recover(self, job: Job) -> None:
         """A submit that a stop cut off: found at the provider by its `state` where it lists tasks, else reported."""
@@ -274,10 +302,12 @@ class JobRunner:
         unchanged = False
         try:
             if job.task_id is None:
-                result = await kind_of(job).submit(await self._submission(job, remix=True))
-                unchanged = result.status is not SubmitStatus.MODAL
-                if not unchanged:
+                submission = await self._submission(job, remix=True)
+                result = await kind_of(job).submit(submission)
+                if result.status is SubmitStatus.MODAL:
                     result = await self._modal(result.task_id, prompt, mask, job)
+                else:  # the press ran at once: with the prompt only where the submit itself carried it
+                    unchanged = not submission.prompt_sent
             else:
                 result = await self._modal(job.task_id, prompt, mask, job)
         except MJError as exc:
@@ -357,6 +387,8 @@ class JobRunner:
     async def _outcome(self, job: Job, task: Task) -> Outcome:
         if produces_of(job) is Produces.CHOICES:
             return Choices(result_text(task))
+        if produces_of(job) is Produces.VIDEO:
+            return await self._video(job, task)
         try:
             if not task.image_url:
                 raise ImageDownloadError("the provider reported no image URL")
@@ -367,6 +399,41 @@ class JobRunner:
         await self.results.put(job.id, image)
         width, height = await asyncio.to_thread(picture_size, image)
         return Picture(task.image_url, width=width, height=height)
+
+    async def _video(self, job: Job, task: Task) -> Video:
+        """Every clip downloaded at once, with its thumbnail; a grid of clips also keeps its still (§9.5)."""
+        links = task.clips or ((ClipLink(task.image_url),) if task.image_url else ())
+        clips = await asyncio.gather(*(self._clip(job, n, link) for n, link in enumerate(links, 1)))
+        if len(links) > 1 and task.image_url:
+            still = await self._still(job, task.image_url)
+            if still is not None:
+                await self.results.put(job.id, still)
+        if not links:
+            log.warning("job %d: the video task %s lists no clips", job.id, task.id)
+        return Video(tuple(clips))
+
+    async def _clip(self, job: Job, position: int, link: ClipLink) -> Clip:
+        try:
+            data = await self.images.fetch_clip(link.url)
+        except TooLarge as exc:
+            log.info("job %d: clip %d is too large for any chat (%s); its link is passed on", job.id, position, exc)
+            return Clip(link.url, too_large=True)
+        except ImageDownloadError as exc:
+            log.warning("job %d: clip %d download failed: %s", job.id, position, exc)
+            return Clip(link.url, missing=str(exc) or "download failed")
+        thumbnail = await self._still(job, link.thumbnail) if link.thumbnail else None
+        await self.results.put(job.id, data, position=position, thumbnail=thumbnail)
+        info = await asyncio.to_thread(mp4_info, data)
+        return Clip(link.url, width=info.width, height=info.height, seconds=info.seconds, streamable=info.streamable)
+
+    async def _still(self, job: Job, url: str) -> bytes | None:
+        """A still that only adorns a video (its thumbnail, a grid's picture): one try, not worth waiting for."""
+        try:
+            async with asyncio.timeout(PREVIEW_TIMEOUT):
+                return await self.images.fetch(url, attempts=1)
+        except (ImageDownloadError, TimeoutError) as exc:
+            log.info("job %d: video still unavailable: %s", job.id, exc)
+            return None
 
     # -- showing -----------------------------------------------------------------------------------
 

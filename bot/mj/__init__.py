@@ -25,7 +25,7 @@ from bot.mj.errors import (
     SubmitRefused,
     UnsupportedButton,
 )
-from bot.mj.models import BotType, Button, SubmitResult, SubmitStatus, Task, TaskStatus
+from bot.mj.models import BotType, Button, ClipLink, SubmitResult, SubmitStatus, Task, TaskStatus
 from bot.mj.reasons import Reason, known_reason
 from bot.mj.results import clean_prompt, important_tokens, numbered_prompts, result_text
 
@@ -37,6 +37,7 @@ __all__ = [
     "Button",
     "ButtonAction",
     "ButtonMeaning",
+    "ClipLink",
     "EndpointNotFound",
     "MJClient",
     "MJError",

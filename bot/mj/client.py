@@ -547,6 +547,37 @@ class MJClient:
         body = _compact(sourceBase64=source_base64, targetBase64=target_base64, state=state, notifyHook=notify_hook)
         return await self._submit("/mj/insight-face/swap", body, optional=True)
 
+    async def video(
+        self,
+        prompt: str,
+        *,
+        image: str | None = None,
+        motion: str = "low",
+        end_image: str | None = None,
+        loop: bool = False,
+        extend: tuple[str, int] | None = None,
+        video_type: str | None = None,
+        state: str | None = None,
+        notify_hook: str | None = None,
+    ) -> SubmitResult:
+        """Animate `image` (a URL or data URL), or with `extend` = (video task id, clip index 0–3) make that clip
+        longer (docs/provider-api.md §5.10). TA and QuantumNous new-api only; elsewhere NotOffered."""
+        task_id, index = extend if extend is not None else (None, None)
+        body = _compact(
+            prompt=prompt,
+            image=image,
+            motion=motion,
+            endImage=end_image,
+            loop=True if loop else None,
+            action="extend" if extend is not None else None,
+            taskId=task_id,
+            index=index,
+            videoType=video_type,
+            state=state,
+            notifyHook=notify_hook,
+        )
+        return await self._submit("/mj/submit/video", body, optional=True)
+
     async def upload(self, base64_array: Sequence[str]) -> list[str]:
         """Upload images to Discord through the provider; returns the (expiring) attachment URLs."""
         route = "/mj/submit/upload-discord-images"

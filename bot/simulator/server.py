@@ -795,9 +795,10 @@ class Simulator:
         )
 
     def _solo_buttons(self, make: Callable[..., list[dict[str, Any]]], u: str) -> list[dict[str, Any]]:
-        """An upscaled image's buttons as this dialect's accounts show them: Animate on TA, ❤️ but on NZ."""
+        """An upscaled image's buttons as this dialect's accounts show them: ❤️ but on NZ; Animate on TA, and behind
+        new-api, which passes on the buttons of the TA proxy it routes /submit/video to but refuses Animate (§7)."""
         dialect = self.config.dialect
-        return make(u, animate=dialect == "ta", bookmark=dialect != "nz")
+        return make(u, animate=dialect in ("ta", "na"), bookmark=dialect != "nz")
 
     def _grid_task(
         self,
