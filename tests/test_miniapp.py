@@ -106,6 +106,7 @@ def port() -> int:
 async def served(tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings], port: int):
     sim.config.dialect, sim.config.auth_style = "ta", "raw"
     settings = settings_for(mj_auth_style=AuthStyle.RAW, public_url=PUBLIC_URL, port=port, listen_host="127.0.0.1")
+    tg.forward(PUBLIC_URL, f"http://127.0.0.1:{port}")  # the TLS proxy: with PUBLIC_URL, updates come by webhook
     async with running(settings) as bot:
         yield bot
 

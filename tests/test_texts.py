@@ -46,6 +46,8 @@ DUMMY: dict[str, object] = {
     "tokens": ", ".join(["word"] * 60),
     "title": "Variations of image #4",
     "value": "3",
+    "command": "/a_command_thirty_two_characters_",
+    "seconds": 60,
 }
 
 

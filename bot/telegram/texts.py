@@ -261,6 +261,12 @@ EN: dict[str, str | Plural] = {
     ),
     "error_video_no_clips": "⚠️ <b>The video is ready, but the provider didn't say where to download it.</b>",
     "feature_video": "video",
+    "flood_wait": "🐢 That is a lot at once. Please wait {seconds} s; what you send meanwhile is ignored.",
+    "command_unknown": "🤔 I don't know the command {command}. Send <code>/help</code> to see what I can do.",
+    "error_lost": (
+        "🕳 <b>The Midjourney service lost track of this job.</b>\n"
+        "It no longer knows it, so no result will come. Please send it again."
+    ),
 }
 
 LANGUAGES: tuple[str, ...] = ("en", *LOCALES)
