@@ -376,6 +376,10 @@ _ACTION_FIELDS = (
 )
 
 
+# Telegram's stand-in sender for anonymous group admins (the group itself is the message's sender_chat).
+ANONYMOUS_ADMIN: JSONDict = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+
+
 class ApiError(Exception):
     """Raised inside method handlers; becomes an ``ok: false`` response."""
 
@@ -1312,6 +1316,7 @@ class Message:
     reply_to_message_id: int | None = None
     message_thread_id: int | None = None
     media_group_id: str | None = None
+    sender_chat: JSONDict | None = None  # an anonymous group admin's or a channel's message
     has_spoiler: bool = False
     edits: int = 0
     edit_date: int | None = None
@@ -1647,7 +1652,7 @@ class FakeTelegram:
         self._queries: dict[str, _Query] = {}
         self._answers: dict[str, JSONDict] = {}
         self._commands: dict[str, list[JSONDict]] = {}
-        self._injected: dict[str, list[ApiError]] = {}
+        self._injected: dict[str, list[tuple[int | None, ApiError | None]]] = {}  # (chat id, error; None: drop)
         self._videos: dict[str, Video] = {}  # file_id -> Video
         self._topics: dict[int, dict[int, Topic]] = {}  # chat id -> message_thread_id -> topic
         self._rights: dict[int, dict[str, bool]] = {}  # chat id -> {"text"/"photo"/...: allowed} (bot restricted)
@@ -1666,6 +1671,7 @@ class FakeTelegram:
         self.allow_http_webhooks = True  # like a local Bot API server; Telegram's cloud demands HTTPS
         self._webhook_url = ""
         self._webhook_secret: str | None = None
+        self._forwards: dict[str, str] = {}  # public URL prefix -> where the operator's TLS proxy forwards it
         self._webhook_max_connections = 40
         self._webhook_allowed_updates: list[str] | None = None
         self._webhook_last_error: tuple[int, str] | None = None
@@ -2003,8 +2009,12 @@ class FakeTelegram:
         user: JSONDict | None = None,
         reply_to: int | None = None,
         thread_id: int | None = None,
+        anonymous: bool = False,
     ) -> Message:
         """A user sends ``text``; commands get a ``bot_command`` entity like real clients produce.
+
+        ``anonymous``: an anonymous group admin, whom Telegram shows as GroupAnonymousBot with the group as
+        ``sender_chat``.
 
         In a forum, ``thread_id`` must be a topic made by :meth:`create_topic` (``None`` = General topic) and a
         reply without ``thread_id`` lands in the replied message's topic; the message then carries
@@ -2014,7 +2024,9 @@ class FakeTelegram:
         """
         chat = self._check_chat(chat)
         thread_id = self._user_thread(chat, thread_id, reply_to)
-        msg = self._new_message(chat, from_bot=False, user=user)
+        msg = self._new_message(chat, from_bot=False, user=ANONYMOUS_ADMIN if anonymous else user)
+        if anonymous:
+            msg.sender_chat = chat.to_json()
         msg.text = msg.parsed_text = text
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0] if text.strip() else text
@@ -2133,6 +2145,37 @@ class FakeTelegram:
         self._enqueue({"callback_query": query})
         return query_id
 
+    def forge_press(self, chat: Chat, message_id: int, callback_data: str, *, user: JSONDict | None = None) -> str:
+        """A press carrying ``callback_data`` the message has no button for (a modified client, or a button
+        of an older version of the bot); returns the query id."""
+        chat = self._check_chat(chat)
+        msg = self.message(chat, message_id)
+        query_id = str(4_000_000_000_000_000 + next(self._counter))
+        self._queries[query_id] = _Query(query_id, chat.id, message_id)
+        query = {
+            "id": query_id,
+            "from": user or self._default_user(chat),
+            "message": self._message_json(msg),
+            "chat_instance": str(abs(chat.id) * 7919 % 10**12),
+            "data": callback_data,
+        }
+        self._enqueue({"callback_query": query})
+        return query_id
+
+    def post_to_channel(self, chat: Chat, text: str) -> Message:
+        """A post in a channel the bot is a member of: a ``channel_post`` update, with no sender."""
+        chat = self._check_chat(chat)
+        if chat.type != "channel":
+            raise ValueError("post_to_channel needs a chat made with group_chat(kind='channel')")
+        msg = self._new_message(chat, from_bot=False, user={})
+        msg.sender_chat = chat.to_json()
+        msg.text = msg.parsed_text = text
+        if text.startswith("/"):
+            msg.entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(text.split()[0])}]
+        msg._snapshot("send", "text", False)
+        self._enqueue({"channel_post": self._message_json(msg)})
+        return msg
+
     def press_button(self, chat: Chat, message_id: int, text: str, *, user: JSONDict | None = None) -> str:
         """Press the button whose visible text is ``text``."""
         data = self.message(chat, message_id).callback_data_for(text)
@@ -2190,8 +2233,9 @@ class FakeTelegram:
         retry_after: int | None = None,
         times: int = 1,
         parameters: JSONDict | None = None,
+        chat: Chat | None = None,
     ) -> None:
-        """The next ``times`` calls to ``method`` fail with this error (not executed)."""
+        """The next ``times`` calls to ``method`` (to ``chat`` only, if given) fail with this error (not executed)."""
         params = dict(parameters or {})
         if retry_after is not None:
             params["retry_after"] = retry_after
@@ -2206,7 +2250,13 @@ class FakeTelegram:
             else:
                 description = "Bad Request: test"
         queue = self._injected.setdefault(method.lower(), [])
-        queue.extend(ApiError(error_code, description, params or None) for _ in range(times))
+        only = chat.id if chat is not None else None
+        queue.extend((only, ApiError(error_code, description, params or None)) for _ in range(times))
+
+    def drop_next(self, method: str, *, times: int = 1, chat: Chat | None = None) -> None:
+        """The next ``times`` calls to ``method`` (to ``chat`` only) lose their connection: a network error."""
+        only = chat.id if chat is not None else None
+        self._injected.setdefault(method.lower(), []).extend((only, None) for _ in range(times))
 
     def clear_failures(self, method: str | None = None) -> None:
         """Forget the failures ``fail_next`` queued (for ``method``, or for every method)."""
@@ -2261,6 +2311,20 @@ class FakeTelegram:
     def flood_errors(self) -> list[ApiCall]:
         """Calls rejected by flood control (429 from :meth:`flood_control`, not from :meth:`fail_next`)."""
         return [c for c in self.calls if c.error_code == 429 and not c.injected]
+
+    def forward(self, public_base: str, local_base: str) -> None:
+        """Deliver webhooks under ``public_base`` (https, what the bot gives setWebhook) to ``local_base``.
+
+        Stands in for the TLS reverse proxy an operator puts in front of the bot; getWebhookInfo still shows
+        the public URL.
+        """
+        self._forwards[public_base.rstrip("/")] = local_base.rstrip("/")
+
+    def _delivery_url(self) -> str:
+        for public, local in self._forwards.items():
+            if self._webhook_url == public or self._webhook_url.startswith(public + "/"):
+                return local + self._webhook_url[len(public) :]
+        return self._webhook_url
 
     def webhook_updates(self) -> list[JSONDict]:
         """Updates the webhook accepted (2xx), in delivery order."""
@@ -2445,10 +2509,16 @@ class FakeTelegram:
             return self._finish(call, ApiError(401, ERR_UNAUTHORIZED))
         if entry is None or not method or "/" in method:
             return self._finish(call, ApiError(404, ERR_NOT_FOUND))
-        injected = self._injected.get(canonical.lower())
-        if injected:
+        injected = self._take_injected(canonical, params)
+        if injected is not None:
             call.injected = True
-            return self._finish(call, injected.pop(0))
+            if injected[1] is None:  # a network failure: the connection drops without an answer
+                call.ok, call.error_code, call.description = False, 0, "connection dropped"
+                self.calls.append(call)
+                if request.transport is not None:
+                    request.transport.abort()
+                raise asyncio.CancelledError
+            return self._finish(call, injected[1])
         for upload in files.values():
             if len(upload.data) > self.max_upload:
                 return self._finish(call, ApiError(413, ERR_ENTITY_TOO_LARGE))
@@ -2469,6 +2539,15 @@ class FakeTelegram:
         self.calls.append(call)
         log.debug("FakeTelegram: %s", call.describe())
         return web.json_response({"ok": True, "result": result})
+
+    def _take_injected(self, method: str, params: dict[str, Any]) -> tuple[int | None, ApiError | None] | None:
+        queue = self._injected.get(method.lower())
+        chat_id = params.get("chat_id")
+        for i, (only, error) in enumerate(queue or []):
+            if only is None or str(only) == str(chat_id):
+                assert queue is not None
+                return queue.pop(i)[0], error
+        return None
 
     def _flood_retry_after(self, method: str, params: dict[str, Any]) -> int | None:
         if self._flood is None or method not in FLOOD_METHODS:
@@ -2920,6 +2999,8 @@ class FakeTelegram:
             d["edit_date"] = msg.edit_date
         if msg.media_group_id is not None:
             d["media_group_id"] = msg.media_group_id
+        if msg.sender_chat is not None:
+            d["sender_chat"] = msg.sender_chat
         if msg.parsed_text is not None:
             d["text"] = msg.parsed_text
             if msg.entities:
@@ -3092,7 +3173,7 @@ class FakeTelegram:
             self._webhook_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.webhook_timeout))
         body = json.dumps(update, ensure_ascii=False).encode("utf-8")
         try:
-            async with self._webhook_session.post(self._webhook_url, data=body, headers=headers) as response:
+            async with self._webhook_session.post(self._delivery_url(), data=body, headers=headers) as response:
                 await response.read()
                 if 200 <= response.status <= 299:
                     return response.status, None, 0

@@ -56,7 +56,7 @@ DUMMY: dict[str, object] = {
     "jobs": 9999,
     "succeeded": 9999,
     "failed": 9999,
-    "seconds": "999",
+    "seconds": 999,
     "name": "Alexandra Konstantinopolskaya-Wolkenstein",
     "allowed": 9999,
     "used": 9999,
@@ -72,6 +72,7 @@ DUMMY: dict[str, object] = {
     "prompt": "a red fox in snow, " * 3,
     "written": "一只红色的狐狸在雪地里" * 27,
     "icon": "✅",
+    "command": "/a_command_thirty_two_characters_",
 }
 
 

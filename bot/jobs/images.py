@@ -55,8 +55,9 @@ class ImageFetcher:
         attempts: int = 3,
         backoff: float = 1.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        proxy: str | None = None,
     ) -> None:
-        self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=True, transport=transport)
+        self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=True, transport=transport, proxy=proxy)
         self.attempts = attempts
         self._backoff_wait = wait_exponential_jitter(multiplier=backoff, max=MAX_RETRY_AFTER, jitter=backoff)
 

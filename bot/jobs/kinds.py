@@ -24,6 +24,11 @@ from bot.mj import (
 Inputs = Sequence[tuple[bytes, str]]  # (bytes, mime) in the order they were given
 
 
+def state_of(job_id: int) -> str:
+    """The `state` a job's submits carry: echoed on the task, in callbacks and in the task list (§11)."""
+    return f"mjbot:{job_id}"
+
+
 @dataclass(frozen=True)
 class Submission:
     """Everything a kind needs to send its job: the job, for a press the job whose button it is, and pictures."""
@@ -47,7 +52,7 @@ class Submission:
     @property
     def state(self) -> str:
         """Echoed back on the task, so the provider's side names the job too (its logs, a callback's body)."""
-        return f"mjbot:{self.job.id}"
+        return state_of(self.job.id)
 
     async def data_urls(self, job: Job | None = None) -> list[str]:
         return [_data_url(data, mime) for data, mime in await self.inputs((job or self.job).id)]

@@ -76,6 +76,7 @@ class Problem(StrEnum):
     NOT_OFFERED = "not_offered"  # the provider has no such feature; detail: which one
     NO_INPUT = "no_input"  # the task waited for the person's input until the job timed out
     CHAT_UNREACHABLE = "chat_unreachable"  # the chat takes nothing from the bot, so nothing was sent
+    LOST = "lost"  # the provider stopped knowing the task (it vanished from its look-ups)
 
 
 @dataclass(frozen=True)
@@ -296,6 +297,10 @@ class Job:
     def interrupted(self, *, now: float) -> Job:
         return self.refused(Problem.INTERRUPTED, now=now)
 
+    def found(self, task_id: str) -> Job:
+        """A submit whose answer was lost turned out to have reached the provider as `task_id`."""
+        return replace(self, state=JobState.SUBMITTED, task_id=task_id, progress=Progress())
+
     def tracked(self, task: Task, *, now: float) -> Job:
         """Apply a running, failed, cancelled or modal task (SUCCESS goes through `succeeded`)."""
         match task.status:
@@ -315,6 +320,9 @@ class Job:
 
     def succeeded(self, outcome: Outcome, *, now: float) -> Job:
         return replace(self, state=JobState.SUCCEEDED, progress=Progress(percent=100), outcome=outcome, finished_at=now)
+
+    def lost(self, *, now: float) -> Job:
+        return self._ended(JobState.FAILED, Problem.LOST, "", now=now)
 
     def timed_out(self, *, now: float) -> Job:
         return self._ended(JobState.TIMED_OUT, None, "", now=now)

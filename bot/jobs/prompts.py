@@ -1,4 +1,5 @@
-"""Midjourney prompt text: the reference parameters a picture can fill in, and a video's end frame."""
+"""Midjourney prompt text: what a person typed, made sendable; the reference parameters a picture can fill in,
+and a video's end frame."""
 
 from __future__ import annotations
 
@@ -6,6 +7,19 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+# Invisible characters that reorder or hide text (bidi overrides, zero-width spaces): in a caption they
+# could make a prompt read as something else. The zero-width joiner stays: emoji are built with it.
+_INVISIBLE = frozenset("\u200b\u200c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+
+
+def normalized(raw: str) -> str:
+    """One line without control characters; Telegram's `—` for `--` undone, so Midjourney's parameters work."""
+    kept = "".join(
+        " " if unicodedata.category(ch) == "Cc" else ch for ch in raw.replace("—", "--") if ch not in _INVISIBLE
+    )
+    return " ".join(kept.split())
+
 
 # --sref / --cref / --oref with no URL after them: the picture sent with the prompt is meant.
 _EMPTY_REFERENCE = re.compile(r"(--(?:sref|cref|oref))(?=\s+--|\s*$)", re.IGNORECASE)

@@ -17,7 +17,7 @@ from enum import Enum
 
 from bot.jobs import modals
 from bot.jobs.images import ImageDownloadError, ImageFetcher, TooLarge, picture_size
-from bot.jobs.kinds import Submission, kind_of, produces_of
+from bot.jobs.kinds import Submission, kind_of, produces_of, state_of
 from bot.jobs.model import (
     Choices,
     Clip,
@@ -68,6 +68,7 @@ GIVE_UP_DELIVERY_AFTER = 24 * 3600.0  # Telegram drops pending updates after a d
 PREVIEW_TIMEOUT = 10.0  # a preview that is slow to come is overtaken by the next one anyway
 PROGRESS_TIMEOUT = 10.0  # a progress edit held up by Telegram's flood control is not worth waiting for
 STATUS_HEAD_START = 0.5  # how long the submit waits to learn whether the chat takes messages at all
+CLOCK_SKEW_MS = 5 * 60_000  # a provider's clock may run this far behind ours when we look for a lost submit
 
 
 @dataclass
@@ -206,6 +207,7 @@ class JobRunner:
         await self.records.save(job, job.delivered(shown or job.shown, now=time.time()))
         await self.results.delete(job.id)
         self._progress.pop(job.id, None)
+        seconds = round((job.finished_at or time.time()) - job.created_at, 1)
         log.info(
             "job %d (%s) %s in chat %d: task %s, %.1f s%s",
             job.id,
@@ -213,8 +215,17 @@ class JobRunner:
             job.state,
             job.origin.chat_id,
             job.task_id or "-",
-            (job.finished_at or time.time()) - job.created_at,
+            seconds,
             "" if shown is not None else ", chat unreachable",
+            # The same facts as fields, for LOG_FORMAT=json (bot.logs.JOB_FIELDS).
+            extra={
+                "job": job.id,
+                "chat": job.origin.chat_id,
+                "task": job.task_id,
+                "kind": str(job.kind),
+                "state": str(job.state),
+                "seconds": seconds,
+            },
         )
 
     async def _show_outcome(self, job: Job) -> Shown | None:
@@ -232,10 +243,42 @@ class JobRunner:
         return await self.display.show_video(job, files, still.data if still else None, buttons)
 
     async def recover(self, job: Job) -> None:
-        """A submit that a stop cut off: it may or may not have reached the provider."""
+        """A submit that a stop cut off: found at the provider by its `state` where it lists tasks, else reported."""
         if job.state is JobState.SUBMITTING:
+            task = await self._lost_submit(job)
+            if task is not None:
+                await self.follow(await self._submitted(job, job.found(task.id)), task)
+                return
             job = await self.records.save(job, job.interrupted(now=time.time()))
         await self.deliver(job)
+
+    async def _lost_submit(self, job: Job) -> Task | None:
+        """The task a submit made whose answer never came back, by the job id sent as `state` (§11, §5.11)."""
+        try:
+            since_ms = int(job.created_at * 1000) - CLOCK_SKEW_MS
+            task = await self.client.find_by_state(state_of(job.id), since_ms=since_ms)
+        except MJError as exc:  # relays list no tasks (NotOffered): the person is told it may have gone
+            log.info("job %d: cannot look for its lost submit at the provider: %s", job.id, exc.message)
+            return None
+        if task is not None:
+            log.info("job %d: its lost submit reached the provider as task %s", job.id, task.id)
+        return task
+
+    async def vanished(self, job: Job) -> None:
+        """The look-ups stopped finding the job's task: asked once more on its own, then the person is told."""
+        job = await self._fresh(job)
+        if not job.state.is_tracked or job.task_id is None:
+            return
+        try:
+            task = await self.client.fetch(job.task_id)
+        except MJError as exc:
+            log.info("job %d: task %s could not be looked up: %s", job.id, job.task_id, exc.message)
+            return
+        if task is not None:
+            await self.follow(job, task)
+            return
+        log.warning("job %d: the provider no longer knows task %s", job.id, job.task_id)
+        await self._show(await self.records.save(job, job.lost(now=time.time())))
 
     async def expire(self, job: Job) -> None:
         """A job that waited for the person's input too long: dismissed at the provider where it allows it."""
@@ -272,6 +315,9 @@ class JobRunner:
             problem, detail = _problem_of(exc)
             level = logging.ERROR if problem is Problem.MISCONFIGURED else logging.WARNING
             log.log(level, "job %d: submit failed (%s): %s", job.id, type(exc).__name__, exc.message)
+            task = await self._lost_submit(job) if problem is Problem.MAYBE_SUBMITTED else None
+            if task is not None:
+                return await self._submitted(job, job.found(task.id))
             return await self._submitted(job, job.refused(problem, detail, now=now))
         except Exception:
             log.exception("job %d: unexpected error while submitting", job.id)
@@ -315,13 +361,13 @@ class JobRunner:
         job = await self._fresh(job)
         if job.state is not JobState.AWAITING_INPUT:
             return  # answered, cancelled or lapsed meanwhile
-        job = await self.records.save(job, job.answered(prompt))
+        asked, job = job, await self.records.save(job, job.answered(prompt))
         unchanged = False
         try:
             if job.task_id is None:
                 submission = await self._submission(job, remix=True)
                 result = await kind_of(job).submit(submission)
-                if result.status is SubmitStatus.MODAL:
+                if result.status is SubmitStatus.MODAL or await self._hides_modal(job, result):
                     result = await self._modal(result.task_id, prompt, mask, job)
                 else:  # the press ran at once: with the prompt only where the submit itself carried it
                     unchanged = not submission.prompt_sent
@@ -334,9 +380,20 @@ class JobRunner:
             await self._close_question(job, "refused")
             await self._show(job)
             return
-        job = await self.records.save(job, job.accepted(result))
+        # A press that ran without the person's prompt draws the old one: the job must say so, and
+        # its buttons carry the old prompt on.
+        job = await self.records.save(job, (asked if unchanged else job).accepted(result))
         await self._close_question(job, "unchanged" if unchanged else "sent")
         await self._show(job)
+
+    async def _hides_modal(self, job: Job, result: SubmitResult) -> bool:
+        """Relays rewrite code 21 to 1 and show the modal on the task's first lookup (docs/provider-api.md §7)."""
+        try:
+            task = await self.client.fetch(result.task_id)
+        except MJError as exc:  # cannot tell: polling applies the modal, and the person is asked again
+            log.warning("job %d: could not look up task %s after the press: %s", job.id, result.task_id, exc.message)
+            return False
+        return task is not None and task.status is TaskStatus.MODAL
 
     async def abandon(self, job: Job) -> None:
         """The person cancelled: the waiting task is dismissed upstream where the provider allows it."""
@@ -374,7 +431,7 @@ class JobRunner:
     async def _modal(self, task_id: str, prompt: str, mask: bytes | None, job: Job) -> SubmitResult:
         mask_url = f"data:image/png;base64,{base64.b64encode(mask).decode()}" if mask else None
         return await self.client.modal(
-            task_id, prompt=prompt, mask_base64=mask_url, state=f"mjbot:{job.id}", speed=job.request.speed
+            task_id, prompt=prompt, mask_base64=mask_url, state=state_of(job.id), speed=job.request.speed
         )
 
     async def _close_question(self, job: Job, how: str) -> None:

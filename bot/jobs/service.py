@@ -43,11 +43,18 @@ from bot.mj import (
     ButtonMeaning,
     MJError,
     NeedsInput,
+    NotOffered,
+    ProviderMisconfigured,
+    SubmitRefused,
     button_label,
     meaning,
     numbered_prompts,
 )
 from bot.store import ButtonRepository, Guard, QuestionRepository, SqlValue, StoredButton, Usage
+
+# Telegram shows every anonymous group admin as one user, GroupAnonymousBot: who started such a job cannot
+# be told apart from the group's other anonymous admins, so its buttons are the whole group's.
+ANONYMOUS_ADMIN = 1087968824
 
 # How many pictures each kind takes. A Telegram album holds 10; image prompts gain little beyond five, and
 # /blend takes 2–5 (docs/provider-api.md §5.4).
@@ -72,12 +79,13 @@ class UnknownJob(Exception):
 
 
 class NoSeed(Exception):
-    """The provider could not tell a seed: it has no such feature (`not_offered`), or it said why not."""
+    """The provider could not tell a seed: why, as `problem` ("not_offered", "refused", "unavailable",
+    "misconfigured"), and the provider's own words for a refusal."""
 
-    def __init__(self, reason: str, *, not_offered: bool = False) -> None:
-        super().__init__(reason)
+    def __init__(self, problem: str, reason: str = "") -> None:
+        super().__init__(f"{problem}: {reason}" if reason else problem)
+        self.problem = problem
         self.reason = reason
-        self.not_offered = not_offered
 
 
 class NotYours(Exception):
@@ -127,6 +135,8 @@ class JobService:
         self._scheduler = scheduler
         self._video_weight = video_weight
         self._preparing = asyncio.Semaphore(2)
+        # Taps on region squares arrive together and each rewrites the whole choice: one at a time per job.
+        self._choosing: dict[int, asyncio.Lock] = {}
 
     # -- from a prompt or pictures -----------------------------------------------------------------
 
@@ -162,7 +172,16 @@ class JobService:
             or job.state is not JobState.SUCCEEDED
         ):
             raise UnknownJob(job_id or message_id)
-        return await self._runner.client.image_seed(job.task_id)
+        try:
+            return await self._runner.client.image_seed(job.task_id)
+        except NotOffered:
+            raise NoSeed("not_offered") from None
+        except SubmitRefused as exc:
+            raise NoSeed("refused", exc.description) from None
+        except ProviderMisconfigured as exc:
+            raise NoSeed("misconfigured", str(exc)) from None
+        except MJError as exc:
+            raise NoSeed("unavailable", str(exc)) from None
 
     # -- finding things again, and stopping them ------------------------------------------------------
 
@@ -228,7 +247,7 @@ class JobService:
         sense = meaning(button.custom_id)
         if sense.hidden or (parent.origin.chat_id != origin.chat_id and parent.origin.user_id != origin.user_id):
             raise UnknownButton(key)  # shown again elsewhere (/show), a button stays its starter's
-        if parent.origin.user_id != origin.user_id and not await self._shared(origin):
+        if parent.origin.user_id not in (origin.user_id, ANONYMOUS_ADMIN) and not await self._shared(origin):
             raise NotYours(key)
         if not sense.is_repeatable:
             earlier = await self._records.latest_press(parent, button.custom_id, JobState.SUCCEEDED)
@@ -327,19 +346,22 @@ class JobService:
     async def toggle_cell(self, origin: Origin, job_id: int, cell: int) -> None:
         """A square of Vary (Region)'s grid chosen or dropped."""
         job = await self._waiting(origin, job_id)
-        question = await self._open(job_id)
-        if question.asks is not Asks.REGION or not 1 <= cell <= modals.REGION_GRID**2:
-            raise NoQuestion(job_id)
-        cells = question.cells ^ {cell}
-        await self._questions.update(job_id, cells=cells_column(cells))
-        await self._runner.show_question(job, replace(question, cells=cells))
+        async with self._choosing.setdefault(job_id, asyncio.Lock()):
+            question = await self._open(job_id)
+            if question.asks is not Asks.REGION or not 1 <= cell <= modals.REGION_GRID**2:
+                raise NoQuestion(job_id)
+            cells = question.cells ^ {cell}
+            await self._questions.update(job_id, cells=cells_column(cells))
+            await self._runner.show_question(job, replace(question, cells=cells))
 
     async def region_chosen(self, origin: Origin, job_id: int) -> None:
         """✅ under the grid: the region is set, now the prompt is asked."""
         job = await self._waiting(origin, job_id)
-        question = await self._open(job_id)
+        async with self._choosing.setdefault(job_id, asyncio.Lock()):
+            question = await self._open(job_id)
         if not question.cells:
             raise BadAnswer(NO_REGION)
+        self._choosing.pop(job_id, None)
         await self._questions.update(job_id, asks=Asks.PROMPT.value)
         await self._runner.show_question(job, replace(question, asks=Asks.PROMPT))
 

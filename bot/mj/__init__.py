@@ -11,7 +11,7 @@ from bot.mj.buttons import (
     grid_buttons,
     meaning,
 )
-from bot.mj.client import AuthStyle, MJClient, Speed, check_speed, speeds_offered
+from bot.mj.client import AuthStyle, MJClient, RouteAnswer, Speed, check_speed, speeds_offered
 from bot.mj.errors import (
     AuthenticationFailed,
     BannedPrompt,
@@ -49,6 +49,7 @@ __all__ = [
     "QueueFull",
     "Reason",
     "Rejected",
+    "RouteAnswer",
     "Row",
     "Speed",
     "SubmitRefused",

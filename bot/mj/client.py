@@ -296,6 +296,14 @@ class _Root:
     model: str | None
 
 
+class RouteAnswer(StrEnum):
+    """How a provider answers a route, for telling dialects apart without submitting anything (§5.11, §13)."""
+
+    ROUTED = "routed"  # it has the route (whatever it said about the request)
+    MISSING = "missing"  # 404/405 from its web framework
+    HTML = "html"  # a web page: new-api's dashboard answers every route it lacks
+
+
 class _PressRoute(StrEnum):
     """How this provider takes button presses; learned from its first 404 (§5.2, §5.9)."""
 
@@ -336,7 +344,10 @@ class MJClient:
         read_retries: int = 3,
         retry_backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
+        proxy: str | None = None,
+        notify_hook: str | None = None,
     ) -> None:
+        """`proxy` overrides HTTPS_PROXY/ALL_PROXY; `notify_hook` goes with every submit naming none (§11)."""
         base = base_url.strip().rstrip("/")
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -362,10 +373,12 @@ class MJClient:
         self._backoff = wait_exponential_jitter(multiplier=retry_backoff, max=8.0, jitter=retry_backoff)
         self._press_route = _PressRoute.ACTION
         self.per_task_fetch = False  # set once the provider turns out to lack list-by-condition
+        self._notify_hook = notify_hook
         self._http = httpx.AsyncClient(
             headers={"Accept": "application/json", **_auth_headers(key, auth_style)},
             timeout=httpx.Timeout(timeout),
             transport=transport,
+            proxy=proxy,
             follow_redirects=False,
         )
 
@@ -689,6 +702,40 @@ class MJClient:
             tasks.extend(await self._list_batch(clean[start : start + LIST_BATCH_SIZE]))
         return tasks
 
+    async def recent_tasks(self) -> list[Task]:
+        """The provider's newest tasks (`GET /mj/task/list`, §5.11): NZ, PLUS and TA have it, relays do not.
+
+        TA lists every user's tasks there: never show them to a person.
+        """
+        route = "/mj/task/list"
+        label = self._label("GET", route)
+        try:
+            resp, body = await self._read("GET", route)
+        except EndpointNotFound as exc:
+            raise NotOffered(route, exc.message) from None
+        if _is_success(resp.status_code) and body.is_json and isinstance(body.data, list):
+            return [task for task in (Task.from_json(item) for item in body.data) if task is not None]
+        if body.is_html or resp.status_code in (404, 405):
+            raise NotOffered(route, f"{label}: HTTP {resp.status_code}")
+        raise self._http_refusal(label, resp.status_code, body)
+
+    async def find_by_state(self, state: str, *, since_ms: int) -> Task | None:
+        """The newest task submitted with `state` (our own job id, §11) no earlier than `since_ms`, if listed."""
+        found = [t for t in await self.recent_tasks() if t.state == state and (t.submit_time or since_ms) >= since_ms]
+        return max(found, key=lambda t: t.submit_time or 0) if found else None
+
+    async def probe(self, method: str, route: str, payload: Mapping[str, Any] | None = None) -> RouteAnswer:
+        """Whether the provider routes a read-only `route` (never a submit); auth and network errors raise."""
+        resp = await self._send(method, route, payload, submit=False)
+        body = _decode(resp)
+        if resp.status_code in (401, 403):
+            self._check_http(self._label(method, route), resp, body, submit=False)
+        if body.is_html:
+            return RouteAnswer.HTML
+        if resp.status_code in (404, 405) and _envelope(body) is None:
+            return RouteAnswer.MISSING
+        return RouteAnswer.ROUTED
+
     async def image_seed(self, task_id: str) -> str:
         route = f"/mj/task/{_path_segment(task_id)}/image-seed"
         label = self._label("GET", route)
@@ -757,6 +804,8 @@ class MJClient:
     ) -> SubmitResult:
         """One submit. An `optional` route answering 404 is a feature this provider lacks, not a wrong URL."""
         label = self._label("POST", route, speed)
+        if self._notify_hook and not payload.get("notifyHook"):
+            payload = {**payload, "notifyHook": self._notify_hook}
         try:
             resp, body = await self._exchange("POST", route, self._with_model(payload, speed), speed=speed)
             return self._submit_result(label, self._interpret(label, resp, body, submit=True))

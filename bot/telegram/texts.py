@@ -458,6 +458,12 @@ EN: dict[str, str | Plural] = {
     "translation_pending": "🈯 Translating the prompt into English…",
     "translation_done": "🈯 Translated into English from: <i>{written}</i>",
     "translation_failed": "🈯 The translation did not work, so the prompt went as written.",
+    "flood_wait": "🐢 That is a lot at once. Please wait {seconds} s; what you send meanwhile is ignored.",
+    "command_unknown": "🤔 I don't know the command {command}. Send <code>/help</code> to see what I can do.",
+    "error_lost": (
+        "🕳 <b>The Midjourney service lost track of this job.</b>\n"
+        "It no longer knows it, so no result will come. Please send it again."
+    ),
 }
 
 LANGUAGES: tuple[str, ...] = ("en", *LOCALES)

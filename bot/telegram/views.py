@@ -110,6 +110,8 @@ def _problem_line(job: Job) -> str:
             return text(lang, "error_not_offered", feature=plain_text(lang, _FEATURES.get(detail, "feature_this")))
         case Problem.CHAT_UNREACHABLE:
             return ""
+        case Problem.LOST:
+            return text(lang, "error_lost")
     return text(lang, "error_task_failed_plain")
 
 

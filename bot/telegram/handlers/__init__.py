@@ -20,15 +20,24 @@ from bot.telegram.handlers import (
     questions,
     settings,
     start,
+    unknown,
     usage,
 )
+from bot.telegram.handlers.flood import FloodGuard
 from bot.telegram.handlers.photos import Photos
 
 
 def register(
-    app: Application[Any, Any, Any, Any, Any, Any], service: JobService, community: Community, menus: CommandMenus
+    app: Application[Any, Any, Any, Any, Any, Any],
+    service: JobService,
+    community: Community,
+    menus: CommandMenus,
+    *,
+    rate_limit: int = 0,
+    admins: frozenset[int] = frozenset(),
 ) -> Photos:
     """Register every feature's handlers; returns what holds state to close at stop (albums arriving)."""
+    FloodGuard(rate_limit, exempt=admins).register(app)  # before the gate: a flood costs nothing
     gate.register(app, community)  # first: decides which updates the others see
     start.register(app, menus)
     settings.register(app, community, menus)
@@ -41,5 +50,6 @@ def register(
     admin.register(app, community)
     chats.register(app, service)
     usage.register(app, community)
+    unknown.register(app)  # last of group 0: only what no feature above took
     errors.register(app, community)
     return photos
