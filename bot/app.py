@@ -37,7 +37,7 @@ from bot.telegram.handlers.photos import Photos
 from bot.telegram.miniapp import RegionApp
 from bot.telegram.texts import LANGUAGES
 from bot.telegram.webhook import WebhookReceiver
-from bot.translate import Translator
+from bot.translate import Translator, translator_for
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def build(
     if settings.telegram_proxy:  # else httpx follows HTTPS_PROXY / ALL_PROXY / NO_PROXY
         builder = builder.proxy(settings.telegram_proxy).get_updates_proxy(settings.telegram_proxy)
     app = builder.build()
-    translator = _translator(settings, translate_transport)
+    translator = translator_for(settings, translate_transport)
     runner = JobRunner(
         client,
         db,
@@ -149,20 +149,6 @@ def _rules(settings: Settings, client: MJClient) -> Rules:
         zone=settings.zone,
         speeds=client.speeds,
         languages=LANGUAGES,
-    )
-
-
-def _translator(settings: Settings, transport: httpx.AsyncBaseTransport | None) -> Translator | None:
-    """The chat endpoint prompts are translated through; the provider's own unless set apart."""
-    if not settings.translate_prompts:
-        return None
-    key = settings.translate_api_key or settings.mj_api_key
-    return Translator(
-        settings.translate_base_url or settings.mj_base_url,
-        key.get_secret_value() if key else None,
-        settings.translate_model,
-        timeout=settings.translate_timeout,
-        transport=transport,
     )
 
 
@@ -271,7 +257,7 @@ def _polling_failed(bot: BotRuntime, exc: TelegramError) -> None:
 async def _log_checks(settings: Settings) -> None:
     """The same checks as `mjbot doctor`, as a one-screen summary in the log once the bot runs."""
     try:
-        findings = await diagnose(settings)
+        findings = await diagnose(settings, translation=False)
     except Exception:
         log.exception("the start-up checks failed")
         return

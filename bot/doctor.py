@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.config import Settings
+from bot.jobs.policy import Access
 from bot.mj import (
     AuthenticationFailed,
     AuthStyle,
@@ -32,6 +33,7 @@ from bot.mj import (
     RouteAnswer,
 )
 from bot.server import webhook_url
+from bot.translate import TranslationFailed, translator_for
 
 _T = TypeVar("_T")
 PROBE_TIMEOUT = 10.0
@@ -58,14 +60,17 @@ class Finding:
         return f"{self.area}: {self.text}" + (f" Fix: {self.fix}" if self.fix else "")
 
 
-async def diagnose(settings: Settings) -> list[Finding]:
-    """Every check, in the order an operator would fix things."""
+async def diagnose(settings: Settings, *, translation: bool = True) -> list[Finding]:
+    """Every check, in the order an operator would fix things (`translation`: try the chat endpoint, which
+    costs a few tokens; the running bot's start-up checks leave it to `mjbot doctor`)."""
     findings = check_settings(settings)
     telegram = await check_telegram(settings)
     findings.append(telegram)
     if not telegram.is_problem:
         findings += await check_webhook(settings)
     findings += await check_provider(settings)
+    if translation:
+        findings += await check_translation(settings)
     return findings
 
 
@@ -118,6 +123,16 @@ def check_settings(settings: Settings) -> list[Finding]:
                     "Serve PUBLIC_URL on one of those ports (the TLS proxy can forward it to PORT).",
                 )
             )
+    if settings.access is Access.ALLOWLIST and not settings.admin_ids:
+        findings.append(
+            Finding(
+                "Access",
+                False,
+                "ACCESS=allowlist and no ADMIN_IDS: nobody may use the bot",
+                "Put your Telegram user id in ADMIN_IDS (the bot tells anyone who writes to it their id), "
+                "or set ACCESS=open.",
+            )
+        )
     return findings
 
 
@@ -373,3 +388,27 @@ def _network_problem(exc: httpx.HTTPError | httpx.InvalidURL) -> str:
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return "not a usable URL"
     return type(exc).__name__
+
+
+# -- translation -----------------------------------------------------------------------------------
+
+
+async def check_translation(settings: Settings) -> list[Finding]:
+    """With TRANSLATE_PROMPTS on, one short prompt through the chat endpoint (it costs a few tokens)."""
+    translator = translator_for(settings)
+    if translator is None:
+        return []
+    try:
+        english = await translator.translate("一只狐狸")
+    except TranslationFailed as exc:
+        return [
+            Finding(
+                "Translation",
+                False,
+                f"the chat endpoint did not translate ({exc}); prompts will be sent as written",
+                "Check TRANSLATE_BASE_URL, TRANSLATE_API_KEY and TRANSLATE_MODEL, or set TRANSLATE_PROMPTS=false.",
+            )
+        ]
+    finally:
+        await translator.aclose()
+    return [Finding("Translation", True, f"{translator.model} translates prompts (一只狐狸 → {english})")]

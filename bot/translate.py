@@ -8,9 +8,12 @@ the caller's cue to send the prompt as written.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:  # bot.config reaches this module through bot.jobs
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,20 @@ class Translator:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "***") if self._key else text
+
+
+def translator_for(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> Translator | None:
+    """The chat endpoint prompts are translated through (the provider's own unless set apart); None when off."""
+    if not settings.translate_prompts:
+        return None
+    key = settings.translate_api_key or settings.mj_api_key
+    return Translator(
+        settings.translate_base_url or settings.mj_base_url,
+        key.get_secret_value() if key else None,
+        settings.translate_model,
+        timeout=settings.translate_timeout,
+        transport=transport,
+    )
 
 
 def _content(resp: httpx.Response) -> str:

@@ -109,6 +109,7 @@ async def test_the_command_prints_the_fix_and_fails(tg: FakeTelegram, sim: Simul
         "MJ_BASE_URL": sim.base_url,
         "MJ_API_KEY": MJ_KEY,
         "DATABASE_PATH": str(tmp_path / "mjbot.sqlite3"),
+        "ADMIN_IDS": "42",  # someone may use it: the one problem is the auth style
     }
     command = [sys.executable, "-m", "bot", "doctor"]
     result = await asyncio.to_thread(  # the fakes answer on this event loop meanwhile
@@ -130,3 +131,21 @@ def test_doctor_names_a_bad_setting_without_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN is required" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+async def test_an_allowlist_nobody_is_on_is_a_problem(tg: FakeTelegram, sim: Simulator, settings_for) -> None:
+    [problem] = _problems(await diagnose(settings_for(access="allowlist")))
+    assert problem.startswith("Access: ACCESS=allowlist and no ADMIN_IDS: nobody may use the bot")
+    assert _problems(await diagnose(settings_for(access="allowlist", admin_ids=frozenset({42})))) == []
+
+
+async def test_translation_is_tried_once_when_it_is_on(tg: FakeTelegram, sim: Simulator, settings_for) -> None:
+    assert not [r for r in sim.requests if r.path == "/v1/chat/completions"]
+    text = report(await diagnose(settings_for(translate_prompts=True)))
+    assert "✓ Translation: gpt-4o-mini translates prompts (一只狐狸 → a fox)" in text
+    sim.config.chat_status = 401
+    [problem] = _problems(await diagnose(settings_for(translate_prompts=True, translate_api_key="sk-chat-9999")))
+    assert problem.startswith("Translation: the chat endpoint did not translate (HTTP 401")
+    assert "Fix: Check TRANSLATE_BASE_URL, TRANSLATE_API_KEY and TRANSLATE_MODEL" in problem
+    assert "sk-chat-9999" not in problem
+    assert len([r for r in sim.requests if r.path == "/v1/chat/completions"]) == 2
