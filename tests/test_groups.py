@@ -10,6 +10,7 @@ from tests.fake_telegram import FakeTelegram
 from tests.people import ALICE, BOB, OLGA, cast, group
 from tests.test_access import draws, reply
 from tests.test_flow import GRID_ROWS, finished, showing, status_reply_to
+from tests.test_modals import press_and_ask, submits
 from tests.test_quotas import imagines
 from tests.test_settings import open_settings, pick, write
 
@@ -115,3 +116,20 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_settings_access_and_b
         shown = await showing(tg, big, again.message_id, "Defaults of")
         assert "🎨 Model: Niji 6" in shown.plain_text
     assert imagines(sim) == ["Alice's fox before the move --niji 6", "Bob's fox after the move --niji 6"]
+
+
+async def test_with_privacy_mode_a_question_is_answered_by_a_reply(
+    tg: FakeTelegram, sim: Simulator, bot: BotRuntime
+) -> None:
+    tg.privacy_mode = True
+    sim.config.remix = True  # V2 asks for its prompt (code 21)
+    people, chat = cast(tg), group(tg)
+    grid = await draws(tg, chat, people.alice, "a red fox")
+    status, question = await press_and_ask(tg, chat, grid, "V2")
+    assert "reply to this message" in question.plain_text  # the only way an answer reaches the bot here
+    unseen = tg.send_text(chat, "a red fox in the fog", user=people.alice)  # no reply: the bot never gets it
+    tg.send_text(chat, "a red fox in the rain", user=people.alice, reply_to=question.message_id)
+    variation = await finished(tg, chat, status.message_id)
+    assert variation.plain_text.startswith("a red fox in the rain")
+    assert [m["prompt"] for m in submits(sim, "/submit/modal")] == ["a red fox in the rain"]
+    assert not [m for m in tg.bot_messages(chat) if m.reply_to_message_id == unseen.message_id]
