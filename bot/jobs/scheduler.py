@@ -167,6 +167,8 @@ class Scheduler:
             if task is not None:
                 self._misses.pop(job.id, None)
             self._offer(job.id, task)
+        for gone in self._misses.keys() - {job.id for job in tracked}:
+            del self._misses[gone]  # finished (or busy) meanwhile: its count starts again if it is missed again
         now = time.time()
         for job in jobs:
             if job.awaits_delivery and self._delivery_due(job, now):
