@@ -164,7 +164,11 @@ async def start(bot: BotRuntime) -> None:
         log.warning("ACCESS=allowlist and no ADMIN_IDS: nobody may use the bot; set ADMIN_IDS to your user id")
     await bot.scheduler.start()
     if bot.server is not None:
-        await bot.server.start()
+        try:
+            await bot.server.start()
+        except OSError as exc:
+            where = f"{bot.settings.listen_host}:{bot.settings.port}"
+            raise StartupError(f"cannot listen on {where} (PORT, LISTEN_HOST): {exc.strerror or exc}") from None
     _touch(heartbeat_path(bot.settings))  # Telegram answered getMe just now
     if bot.app.job_queue is not None:
         bot.app.job_queue.run_repeating(_heartbeat, HEARTBEAT_EVERY, data=heartbeat_path(bot.settings))
@@ -188,14 +192,16 @@ async def stop(bot: BotRuntime) -> None:
         bot.checks.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await bot.checks
+    # Webhook updates answered 200 while the Application stops would be dropped, and Telegram would not
+    # send them again: stop taking them first (callbacks are hints, polling covers them).
+    if bot.server is not None:
+        await bot.server.stop()
     assert bot.app.updater is not None
     if bot.app.updater.running:
         await bot.app.updater.stop()
     if bot.app.running:
         await bot.app.stop()
     await bot.photos.close()
-    if bot.server is not None:
-        await bot.server.stop()
     await bot.scheduler.stop()
     await bot.app.shutdown()
     await bot.client.aclose()

@@ -65,10 +65,13 @@ def _run_bot() -> None:
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """What must never be printed: the bot token, the provider and translation keys, proxy passwords."""
+    """What must never be printed: the bot token, the provider and translation keys, the webhook's secret
+    token and callback path (PTB logs setWebhook's parameters at DEBUG), and the passwords in proxy URLs."""
     from urllib.parse import urlsplit
 
-    secrets = [settings.telegram_bot_token.get_secret_value()]
+    from bot.server import callback_token, webhook_secret
+
+    secrets = [settings.telegram_bot_token.get_secret_value(), webhook_secret(settings), callback_token(settings)]
     if settings.mj_api_key:
         secrets.append(settings.mj_api_key.get_secret_value())
     if settings.translate_api_key:

@@ -109,6 +109,10 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         parts = urlsplit(value.strip())
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+        except ValueError:
+            parts = parts._replace(netloc="")
         if parts.scheme.lower() not in _PROXY_SCHEMES or not parts.hostname:
             raise ValueError("expected a proxy URL such as http://host:3128 or socks5://user:password@host:1080")
         return value.strip()

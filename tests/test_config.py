@@ -74,6 +74,8 @@ def test_a_speed_the_v1_root_does_not_offer_is_one_clear_line(env):
         ("POLL_INTERVAL", "soon", "POLL_INTERVAL is invalid"),
         ("POLL_INTERVAL", "0", "POLL_INTERVAL is invalid"),
         ("ADMIN_IDS", "12,alice", "ADMIN_IDS is invalid: expected comma-separated numeric"),
+        ("TELEGRAM_PROXY", "http://proxy.example:312800", "TELEGRAM_PROXY is invalid: expected a proxy URL"),
+        ("MJ_PROXY", "ftp://proxy.example:21", "MJ_PROXY is invalid: expected a proxy URL"),
     ],
 )
 def test_bad_settings_are_named(env, name, value, expected):

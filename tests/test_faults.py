@@ -16,11 +16,13 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 import bot.app as app_module
+import bot.jobs.scheduler as scheduler_module
 from bot.app import StartupError, serve
 from bot.config import Settings
+from bot.mj import MJClient
 from bot.simulator import Simulator
 from bot.simulator.config import Fault
-from tests.conftest import running
+from tests.conftest import MJ_KEY, running
 from tests.fake_telegram import Chat, FakeTelegram, Message
 from tests.test_flow import GRID_ROWS, finished, result_buttons, showing, status_reply_to
 
@@ -76,14 +78,35 @@ async def test_a_submit_whose_answer_times_out_is_found_and_finished(tg, sim: Si
     assert len(_submits(sim)) == 2  # never sent again
 
 
-async def test_a_submit_that_never_reached_the_provider_says_it_may_have_gone(
-    tg, sim: Simulator, alice, bob, quick_timeout
+async def test_a_lost_submit_is_never_confused_with_another_bots_task(
+    tg, sim: Simulator, alice, settings_for: Callable[..., Settings]
 ):
+    sim.config.faults = [Fault("submit/imagine", "delay", prompt=TROUBLE, seconds=3, after=True)]
+    async with running(settings_for(mj_timeout=1.0)) as bot:
+        mine = await status_reply_to(tg, alice, tg.send_text(alice, f"/imagine {TROUBLE}").message_id)
+        await tg.wait_for(lambda: _task_of(sim, TROUBLE) is not None)
+        # While Alice's answer is held up, another deployment on the same account (TA lists everyone's
+        # tasks) submits its own job 1.
+        async with MJClient(sim.base_url, MJ_KEY) as other:
+            foreign = await other.imagine("someone else's private fox", state="mjbot:1")
+        grid = await finished(tg, alice, mine.message_id)
+        job = await bot.runner.records.shown_in(alice.id, mine.message_id)
+    assert grid.plain_text.startswith(TROUBLE)
+    assert job is not None
+    assert job.task_id == _task_of(sim, TROUBLE)
+    assert job.task_id != foreign.task_id
+
+
+async def test_a_submit_the_provider_makes_only_after_we_gave_up_is_found_later(
+    tg, sim: Simulator, alice, bob, quick_timeout, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(scheduler_module, "STALE_SUBMIT_SECONDS", 4.0)
     sim.config.faults = [Fault("submit/imagine", "delay", prompt=TROUBLE, seconds=3)]  # made only after we gave up
     mine, his = await _both_draw(tg, alice, bob)
     await _bob_is_served(tg, bob, his)
-    told = await showing(tg, alice, mine.message_id, "stopped answering")
-    assert "may or may not have been accepted" in told.plain_text
+    grid = await finished(tg, alice, mine.message_id)  # looked for again before giving up: paid for, so shown
+    assert grid.button_rows == GRID_ROWS
+    assert len(_submits(sim)) == 2  # never sent again
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,21 @@ async def test_one_person_flooding_is_slowed_down_while_others_are_served(
     assert "lot at once" in tg.answers()[query]["text"]
 
 
+async def test_group_chatter_is_not_a_flood_and_anonymous_admins_are_counted_per_group(
+    tg: FakeTelegram, sim: Simulator, strict: BotRuntime
+) -> None:
+    first, second = tg.group_chat(-100501, "One"), tg.group_chat(-100502, "Two")
+    for i in range(8):
+        tg.send_text(first, f"just chatting with friends {i}")  # not for the bot: not counted
+    for _ in range(6):
+        tg.send_text(second, "/help@mj_test_bot", anonymous=True)  # the second group's anonymous admin floods
+    tg.send_text(first, "/help@mj_test_bot")
+    tg.send_text(first, "/help", anonymous=True)  # the first group's anonymous admin has a budget of their own
+    await tg.wait_for(lambda: len(tg.bot_messages(first)) == 2)
+    await tg.wait_for(lambda: any("lot at once" in m.plain_text for m in tg.bot_messages(second)))
+    assert all("I draw with Midjourney" in m.plain_text for m in tg.bot_messages(first))
+
+
 async def test_unknown_commands_get_a_pointer_where_they_are_meant_for_the_bot(
     tg: FakeTelegram, sim: Simulator, bot: BotRuntime
 ) -> None:

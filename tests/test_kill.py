@@ -123,7 +123,7 @@ async def test_sigkill_mid_job_and_mid_submit_delivers_every_result_exactly_once
     bot.start()
     first = await finished(tg, job, drawing_status.message_id)
     second = await finished(tg, submit, sending_status.message_id)
-    told = await showing(tg, lost, unsent_status.message_id, "restarted while sending")
+    told = await showing(tg, lost, unsent_status.message_id, "cut off while it was being sent")
     for chat in (job, submit, lost):  # answered once everything before it was handled
         tg.send_text(chat, "/help")
     await tg.wait_for(

@@ -7,16 +7,20 @@ malformed callbacks, change nothing a person sees.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import socket
 from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
 
-from bot.app import BotRuntime
+from bot.app import BotRuntime, StartupError, build, serve, start, stop
+from bot.cli import secrets_of
 from bot.config import Settings
-from bot.server import callback_url, webhook_secret
+from bot.logs import install_redaction
+from bot.server import callback_token, callback_url, webhook_secret
 from bot.simulator import Simulator
 from tests.conftest import running
 from tests.fake_telegram import FakeTelegram
@@ -156,3 +160,51 @@ async def test_polls_and_callbacks_together_deliver_each_result_once(
     assert len([r for r in sim.requests if r.path.endswith("/submit/action")]) == 1
     assert len([m for m in tg.bot_messages(chat) if m.document]) == 1
     assert len([m for m in tg.bot_messages(chat) if result_buttons(m)]) == 2  # the grid and the upscale
+
+
+async def test_a_stopping_bot_takes_no_more_webhook_updates(
+    tg: FakeTelegram, webhook_settings: Callable[..., Settings], port: int
+) -> None:
+    # An update answered 200 while the Application stops would be dropped, and Telegram would not resend it.
+    bot = build(webhook_settings())
+    await start(bot)
+    stopping = asyncio.create_task(stop(bot))
+    await tg.wait_for(lambda: not bot.app.running)
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(httpx.ConnectError):
+            await http.post(
+                f"http://127.0.0.1:{port}/telegram",
+                json={"update_id": 77},
+                headers={"X-Telegram-Bot-Api-Secret-Token": webhook_secret(bot.settings)},
+            )
+    await stopping
+
+
+async def test_the_webhook_secrets_never_reach_the_log(
+    tg: FakeTelegram, webhook_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = webhook_settings()
+    factory, levels = logging.getLogRecordFactory(), {name: logging.getLogger(name).level for name in ("", "telegram")}
+    try:
+        install_redaction(secrets_of(settings))
+        caplog.set_level(logging.DEBUG)  # PTB logs setWebhook's parameters at DEBUG
+        async with running(settings):
+            chat = tg.private_chat()
+            tg.send_text(chat, "/help")
+            await tg.wait_for(lambda: tg.bot_messages(chat))
+    finally:
+        logging.setLogRecordFactory(factory)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "setWebhook" in logged
+    assert webhook_secret(settings) not in logged
+    assert callback_token(settings) not in logged
+
+
+async def test_a_port_in_use_is_one_line(webhook_settings: Callable[..., Settings], port: int) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        with pytest.raises(StartupError, match=rf"cannot listen on 127\.0\.0\.1:{port} \(PORT, LISTEN_HOST\)"):
+            await serve(webhook_settings())

@@ -24,9 +24,13 @@ from bot.mj import (
 Inputs = Sequence[tuple[bytes, str]]  # (bytes, mime) in the order they were given
 
 
-def state_of(job_id: int) -> str:
-    """The `state` a job's submits carry: echoed on the task, in callbacks and in the task list (§11)."""
-    return f"mjbot:{job_id}"
+def state_of(job: Job) -> str:
+    """The `state` a job's submits carry: echoed on the task, in callbacks and in the task list (§11).
+
+    Row ids restart at 1 in every database, and a provider's task list may hold other bots' and other
+    users' tasks (TA lists everyone's): the job's creation time in milliseconds makes the state this job's own.
+    """
+    return f"mjbot:{job.id}-{int(job.created_at * 1000)}"
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class Submission:
     @property
     def state(self) -> str:
         """Echoed back on the task, so the provider's side names the job too (its logs, a callback's body)."""
-        return state_of(self.job.id)
+        return state_of(self.job)
 
     async def data_urls(self, job: Job | None = None) -> list[str]:
         return [_data_url(data, mime) for data, mime in await self.inputs((job or self.job).id)]

@@ -107,6 +107,7 @@ class JobRunner:
         self.edit_interval = edit_interval
         self._progress: dict[int, _Progress] = {}
         self._modal_prompt: dict[int, str] = {}  # what a code-21 answer pre-filled, until the person is asked
+        self._lists_tasks = True  # the provider has a task list to find lost submits in, as far as we know
 
     # -- steps -------------------------------------------------------------------------------------
 
@@ -249,17 +250,19 @@ class JobRunner:
             if task is not None:
                 await self.follow(await self._submitted(job, job.found(task.id)), task)
                 return
-            job = await self.records.save(job, job.interrupted(now=time.time()))
+            job = await self._submitted(job, job.interrupted(now=time.time()))
         await self.deliver(job)
 
     async def _lost_submit(self, job: Job) -> Task | None:
         """The task a submit made whose answer never came back, by the job id sent as `state` (§11, §5.11)."""
         try:
             since_ms = int(job.created_at * 1000) - CLOCK_SKEW_MS
-            task = await self.client.find_by_state(state_of(job.id), since_ms=since_ms)
+            task = await self.client.find_by_state(state_of(job), since_ms=since_ms)
         except MJError as exc:  # relays list no tasks (NotOffered): the person is told it may have gone
             log.info("job %d: cannot look for its lost submit at the provider: %s", job.id, exc.message)
+            self._lists_tasks = not isinstance(exc, NotOffered)
             return None
+        self._lists_tasks = True
         if task is not None:
             log.info("job %d: its lost submit reached the provider as task %s", job.id, task.id)
         return task
@@ -318,6 +321,9 @@ class JobRunner:
             task = await self._lost_submit(job) if problem is Problem.MAYBE_SUBMITTED else None
             if task is not None:
                 return await self._submitted(job, job.found(task.id))
+            if isinstance(exc, ProviderUnavailable) and exc.unanswered and self._lists_tasks:
+                log.info("job %d: not listed yet; the scheduler looks for it again before giving up", job.id)
+                return job  # still SUBMITTING: settled like a submit a stop cut off
             return await self._submitted(job, job.refused(problem, detail, now=now))
         except Exception:
             log.exception("job %d: unexpected error while submitting", job.id)
@@ -431,7 +437,7 @@ class JobRunner:
     async def _modal(self, task_id: str, prompt: str, mask: bytes | None, job: Job) -> SubmitResult:
         mask_url = f"data:image/png;base64,{base64.b64encode(mask).decode()}" if mask else None
         return await self.client.modal(
-            task_id, prompt=prompt, mask_base64=mask_url, state=state_of(job.id), speed=job.request.speed
+            task_id, prompt=prompt, mask_base64=mask_url, state=state_of(job), speed=job.request.speed
         )
 
     async def _close_question(self, job: Job, how: str) -> None:

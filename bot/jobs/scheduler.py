@@ -174,6 +174,8 @@ class Scheduler:
             if task is not None:
                 self._misses.pop(job.id, None)
             self._offer(job.id, task)
+        for gone in self._misses.keys() - {job.id for job in tracked}:
+            del self._misses[gone]  # finished (or busy) meanwhile: its count starts again if it is missed again
         self._admit([job for job in everything if job.id not in self._admitting])
         now = time.time()
         for job in jobs:

@@ -341,6 +341,7 @@ class JobService:
         job = await self._waiting(origin, job_id)
         if not self._scheduler.work_on(job.id, self._runner.abandon(job)):
             raise Busy(job.id)
+        self._choosing.pop(job.id, None)
         return job
 
     async def toggle_cell(self, origin: Origin, job_id: int, cell: int) -> None:
@@ -359,10 +360,10 @@ class JobService:
         job = await self._waiting(origin, job_id)
         async with self._choosing.setdefault(job_id, asyncio.Lock()):
             question = await self._open(job_id)
-        if not question.cells:
-            raise BadAnswer(NO_REGION)
-        self._choosing.pop(job_id, None)
-        await self._questions.update(job_id, asks=Asks.PROMPT.value)
+            if not question.cells:
+                raise BadAnswer(NO_REGION)
+            await self._questions.update(job_id, asks=Asks.PROMPT.value)
+        self._choosing.pop(job_id, None)  # squares are no longer asked for: later taps find no question
         await self._runner.show_question(job, replace(question, asks=Asks.PROMPT))
 
     async def region_painted(self, user_id: int, job_id: int, painted: bytes, prompt: str) -> Job:

@@ -720,9 +720,17 @@ class MJClient:
         raise self._http_refusal(label, resp.status_code, body)
 
     async def find_by_state(self, state: str, *, since_ms: int) -> Task | None:
-        """The newest task submitted with `state` (our own job id, §11) no earlier than `since_ms`, if listed."""
-        found = [t for t in await self.recent_tasks() if t.state == state and (t.submit_time or since_ms) >= since_ms]
-        return max(found, key=lambda t: t.submit_time or 0) if found else None
+        """The one task submitted with `state` (our own job's, §11) no earlier than `since_ms`, if listed.
+
+        A task without a submit time, or more than one match, is nobody's for sure: better to tell the person
+        their submit may have gone than to show them someone else's picture.
+        """
+        found = [
+            task
+            for task in await self.recent_tasks()
+            if task.state == state and task.submit_time is not None and task.submit_time >= since_ms
+        ]
+        return found[0] if len(found) == 1 else None
 
     async def probe(self, method: str, route: str, payload: Mapping[str, Any] | None = None) -> RouteAnswer:
         """Whether the provider routes a read-only `route` (never a submit); auth and network errors raise."""
@@ -842,6 +850,7 @@ class MJClient:
             raise ProviderUnavailable(
                 f"{message} ({detail})" if detail else message,
                 maybe_submitted=submit and _may_have_arrived(exc),
+                unanswered=isinstance(exc, httpx.ReadTimeout),
             ) from exc
         log.debug("%s -> HTTP %d", label, resp.status_code)
         return resp

@@ -64,8 +64,8 @@ EN: dict[str, str | Plural] = {
         "It may or may not have been accepted, and I can't follow it. Please try again later."
     ),
     "error_interrupted": (
-        "⏹ <b>The bot restarted while sending this request</b>, so it may not have reached Midjourney. "
-        "Please send it again."
+        "⏹ <b>This request was cut off while it was being sent</b> (a restart, or a provider that did not "
+        "answer), so it may not have reached Midjourney. Please send it again."
     ),
     "error_task_failed": "❌ <b>Midjourney couldn't finish this job.</b>\nReason: {reason}",
     "error_task_failed_plain": "❌ <b>Midjourney couldn't finish this job.</b>",

@@ -1,7 +1,10 @@
 """One person sending too much: past their budget per minute, what they send is dropped with one polite word.
 
-It runs before everything else (the gate included), so a flood costs no database or provider work. An
-album is one request, however many pictures it has; the bot's operators are never limited.
+It runs before everything else (the gate included), so a flood costs no database or provider work. Only what
+asks the bot for something counts: a button press, a message in a private chat, and in a group a command for
+this bot or a reply to it (group chatter, edits, reactions and member updates do not). An album is one
+request, however many pictures it has; the bot's operators are never limited. An anonymous admin or a channel
+writing in a group counts as that group or channel, not as Telegram's one stand-in account they all share.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Message, MessageEntity, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
@@ -40,17 +44,20 @@ class FloodGuard:
 
     async def check(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
-        if user is None or user.id in self._exempt or self._same_album(user.id, update):
+        if user is None or user.id in self._exempt:
+            return
+        sender = _requester(update, context.bot)
+        if sender is None or self._same_album(sender, update):
             return
         now = self._clock()
-        seen = self._seen.setdefault(user.id, deque())
+        seen = self._seen.setdefault(sender, deque())
         while seen and seen[0] <= now - WINDOW:
             seen.popleft()
         if len(seen) < self._limit:
             seen.append(now)
             self._forget_quiet(now)
             return
-        await self._slow_down(update, user.id, math.ceil(seen[0] + WINDOW - now), now)
+        await self._slow_down(update, sender, math.ceil(seen[0] + WINDOW - now), now)
         raise ApplicationHandlerStop
 
     def _same_album(self, user_id: int, update: Update) -> bool:
@@ -84,3 +91,27 @@ class FloodGuard:
             del self._seen[user_id]
             self._told.pop(user_id, None)
             self._albums.pop(user_id, None)
+
+
+def _requester(update: Update, bot: Bot) -> int | None:
+    """Who asks the bot for something with this update (a chat's id for anonymous senders), or None."""
+    if update.callback_query is not None:
+        return update.callback_query.from_user.id
+    message, user = update.message, update.effective_user
+    if message is None or user is None:
+        return None
+    if message.chat.type != ChatType.PRIVATE and not _to_the_bot(message, bot):
+        return None
+    return message.sender_chat.id if message.sender_chat is not None else user.id
+
+
+def _to_the_bot(message: Message, bot: Bot) -> bool:
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+        return True
+    entities = message.entities or message.caption_entities
+    words = message.text or message.caption or ""
+    if not entities or entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset != 0:
+        return False
+    _, _, addressee = words[: entities[0].length].partition("@")
+    return not addressee or addressee.lower() == (bot.username or "").lower()
