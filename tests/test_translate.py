@@ -15,6 +15,8 @@ from bot.simulator import Simulator
 from tests.conftest import MJ_KEY, running
 from tests.fake_telegram import FakeTelegram
 from tests.test_access import draws
+from tests.test_flow import finished
+from tests.test_modals import press_and_ask, submits
 from tests.test_quotas import imagines
 
 CHINESE = "一只红色的狐狸在雪地里"
@@ -73,3 +75,17 @@ async def test_a_failed_translation_sends_the_prompt_as_written_with_a_note(
     assert grid.plain_text.splitlines()[0] == "🈯 The translation did not work, so the prompt went as written."
     assert any("prompt not translated, sent as written" in r.getMessage() for r in caplog.records)
     assert MJ_KEY not in caplog.text
+
+
+async def test_a_remix_answer_in_chinese_is_translated_too(
+    tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings]
+):
+    sim.config.remix = True  # V2 asks for its prompt
+    chat = tg.private_chat()
+    async with running(settings_for(translate_prompts=True)):
+        grid = await draws(tg, chat, chat.user or {}, "a fox")
+        status, question = await press_and_ask(tg, chat, grid, "V2")
+        tg.send_text(chat, "一只红色的狐狸", reply_to=question.message_id)
+        variation = await finished(tg, chat, status.message_id)
+    assert [m["prompt"] for m in submits(sim, "/submit/modal")] == ["a red fox"]
+    assert variation.plain_text.startswith("🈯 Translated into English from: 一只红色的狐狸")

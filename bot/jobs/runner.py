@@ -35,6 +35,7 @@ from bot.jobs.model import (
 )
 from bot.jobs.port import ButtonView, ChatUnreachable, ClipFile, Display, DisplayUnavailable
 from bot.jobs.preferences import split_parameters
+from bot.jobs.prompts import needs_translation
 from bot.jobs.records import JobRecords, question_from_row
 from bot.jobs.videos import mp4_info
 from bot.mj import (
@@ -368,6 +369,9 @@ class JobRunner:
         if job.state is not JobState.AWAITING_INPUT:
             return  # answered, cancelled or lapsed meanwhile
         asked, job = job, await self.records.save(job, job.answered(prompt))
+        if self.translator is not None and needs_translation(prompt):  # a remix answer in Chinese, too
+            job = await self._translate(job)
+            prompt = job.request.prompt
         unchanged = False
         try:
             if job.task_id is None:
