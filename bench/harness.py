@@ -178,7 +178,7 @@ class Run:
             cwd=self.dir,  # no .env of a developer's is read
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=open(self.dir / "bot.log", "wb"),  # noqa: SIM115 - closed with the process
+            stderr=open(self.dir / "bot.log", "wb"),
         )
 
     async def _ready(self) -> None:
