@@ -19,7 +19,7 @@ BOT_TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 MJ_KEY = "sk-sim-secret-key-0042"
 # Telegram's budgets sixty times faster (a chat's one message a second, a group's twenty a minute): the tests
 # would spend most of their time waiting otherwise. tests/test_sending.py runs the bot with the real ones.
-QUICK = Budgets(chat_spacing=1 / 60, group_span=1.0)
+QUICK = Budgets(chat_spacing=1 / 60, chat_margin=0.15 / 60, group_span=1.0)
 
 
 @pytest.fixture

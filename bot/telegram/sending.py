@@ -75,13 +75,14 @@ class Budgets:
 
     A chat may have a short burst (`chat_burst` requests at once, "short bursts are tolerated"), but
     never more than k requests in any k × `chat_spacing` seconds beyond that: so whatever window Telegram
-    measures a chat's one message a second over, the bot stays inside it. The group and overall budgets
-    are windows with a little extra span, because requests reach Telegram a few milliseconds apart from
-    when they left here.
+    measures a chat's one message a second over, the bot stays inside it. Every budget keeps a little
+    extra time (`chat_margin`, the spans' extra), because requests reach Telegram some milliseconds apart
+    from when they left here, more so on a busy machine.
     """
 
     chat_spacing: float = 1.0
     chat_burst: int = 3
+    chat_margin: float = 0.15
     group_limit: int = 20
     group_span: float = 61.0
     overall_limit: int = 30
@@ -121,18 +122,19 @@ class _Waiting:
 class _Pace:
     """One chat's own budget: after `burst` requests at once, at most k requests in any k spacings."""
 
-    __slots__ = ("burst", "free_at", "sent", "spacing")
+    __slots__ = ("burst", "free_at", "margin", "sent", "spacing")
 
-    def __init__(self, burst: int, spacing: float) -> None:
-        self.burst, self.spacing = burst, spacing
+    def __init__(self, burst: int, spacing: float, margin: float) -> None:
+        self.burst, self.spacing, self.margin = burst, spacing, margin
         self.sent: deque[float] = deque(maxlen=64)  # newest first; older ones no longer hold anything back
         self.free_at = -math.inf
 
     def hit(self, now: float) -> None:
         self.sent.appendleft(now)
         # The next request may go once, for every k ≥ burst, the k-th latest is k spacings old.
-        self.free_at = max(
-            (self.sent[k - 1] + k * self.spacing for k in range(self.burst, len(self.sent) + 1)), default=-math.inf
+        self.free_at = (
+            max((self.sent[k - 1] + k * self.spacing for k in range(self.burst, len(self.sent) + 1)), default=-math.inf)
+            + self.margin
         )
 
 
@@ -246,8 +248,9 @@ class Sender(BaseRateLimiter[Send]):
     def _chat(self, chat_id: int) -> _Chat:
         chat = self._chats.get(chat_id)
         if chat is None:
-            group = _Window(self.budgets.group_limit, self.budgets.group_span) if chat_id < 0 else None
-            chat = self._chats[chat_id] = _Chat(_Pace(self.budgets.chat_burst, self.budgets.chat_spacing), group)
+            b = self.budgets
+            group = _Window(b.group_limit, b.group_span) if chat_id < 0 else None
+            chat = self._chats[chat_id] = _Chat(_Pace(b.chat_burst, b.chat_spacing, b.chat_margin), group)
         return chat
 
     def _hold(self, chat_id: int, exc: RetryAfter, endpoint: str) -> None:
