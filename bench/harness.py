@@ -42,6 +42,7 @@ class Scenario:
     per_chat: int = 5  # jobs started in each chat
     group_every: int = 4  # every 4th chat is a group (the rest are private chats)
     image_size: int = 512  # long side of the simulator's grids
+    result_bytes: int | None = None  # serve a noise PNG this big as every result (the memory figure)
 
     @property
     def chats(self) -> int:
@@ -149,6 +150,8 @@ class Run:
             "image_size": self.s.image_size,
             "callbacks": False,
         }
+        if self.s.result_bytes:
+            config["result_bytes"] = self.s.result_bytes
         self.sim = subprocess.Popen(
             [sys.executable, "-m", "bench.simproc", json.dumps(config)],
             cwd=REPO,

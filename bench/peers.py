@@ -27,9 +27,7 @@ log = logging.getLogger("peers")
 
 class PeersBot:
     def __init__(self, base_url: str, key: str, poll_interval: float) -> None:
-        self.http = httpx.AsyncClient(
-            base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30.0
-        )
+        self.http = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30.0)
         self.poll_interval = poll_interval
         self.following: set[asyncio.Task[None]] = set()
 
@@ -82,7 +80,8 @@ class PeersBot:
         for n, button in enumerate(task.get("buttons") or []):
             if len(rows[-1]) == 5:
                 rows.append([])
-            rows[-1].append(InlineKeyboardButton(button.get("label") or button.get("emoji") or "•", callback_data=f"b{n}"))
+            label = button.get("label") or button.get("emoji") or "•"
+            rows[-1].append(InlineKeyboardButton(label, callback_data=f"b{n}"))
         await request.reply_photo(
             image, caption=task.get("prompt", "")[:1000], reply_markup=InlineKeyboardMarkup(rows), do_quote=True
         )
