@@ -176,6 +176,8 @@ class Run:
             "POLL_INTERVAL": str(self.s.poll_interval),
             "BENCH_PROBE_FILE": str(self.dir / "probe.json"),
         }
+        if profile := os.environ.get("BENCH_PROFILE"):
+            env["BENCH_PROFILE"] = profile
         return subprocess.Popen(
             [sys.executable, "-m", BOTS[self.s.bot]],
             cwd=self.dir,  # no .env of a developer's is read

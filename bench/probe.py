@@ -3,7 +3,8 @@
 `python -m bench.probe` runs exactly what `python -m bot` runs (the same settings from the environment),
 after wrapping the two functions that decode or re-encode images, `fit_photo` (a picture made fit for
 sendPhoto) and `picture_size` (a result's dimensions), so that the time their threads spend in them is
-counted. The totals go to the JSON file named by `BENCH_PROBE_FILE` at exit.
+counted. The totals go to the JSON file named by `BENCH_PROBE_FILE` at exit. With `BENCH_PROFILE=<file>` the
+whole run is profiled (cProfile) into that file.
 """
 
 from __future__ import annotations
@@ -56,4 +57,9 @@ bot.jobs.runner.picture_size = _timed("picture_size", bot.jobs.runner.picture_si
 atexit.register(_write)
 
 if __name__ == "__main__":
-    main([])
+    if profile := os.environ.get("BENCH_PROFILE"):  # where the bot's own CPU goes, for `python -m pstats`
+        import cProfile
+
+        cProfile.run("main([])", profile)
+    else:
+        main([])

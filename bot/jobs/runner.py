@@ -360,6 +360,8 @@ class JobRunner:
             return
         url = job.progress.preview_url
         tried = last.preview_url if last is not None else None
+        if job.shown.message_id is None:
+            url = None  # no status message yet to show it in: the download would be wasted
         preview = await self._preview(job, url) if url and url != tried else None
         try:
             async with asyncio.timeout(PROGRESS_TIMEOUT):

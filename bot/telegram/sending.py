@@ -75,9 +75,10 @@ class Budgets:
 
     A chat may have a short burst (`chat_burst` requests at once, "short bursts are tolerated"), but
     never more than k requests in any k × `chat_spacing` seconds beyond that: so whatever window Telegram
-    measures a chat's one message a second over, the bot stays inside it. Every budget keeps a little
-    extra time (`chat_margin`, the spans' extra), because requests reach Telegram some milliseconds apart
-    from when they left here, more so on a busy machine.
+    measures a chat's one message a second over, the bot stays inside it. A request reaches Telegram
+    some time after it left here, and on a busy machine that time varies: so each request counts from
+    when Telegram answered it (it arrived no later), and every budget keeps a little extra
+    (`chat_margin`, the spans' extra).
     """
 
     chat_spacing: float = 1.0
@@ -106,6 +107,12 @@ class _Window:
     def idle(self, now: float) -> bool:
         return not self.hits or self.hits[-1] <= now - self.span
 
+    def answered(self, left_at: float, now: float) -> None:
+        """The request that left at `left_at` now counts from `now`: Telegram saw it no later than that."""
+        with contextlib.suppress(ValueError):  # already out of the window
+            self.hits.remove(left_at)
+        self.hits.append(now)
+
 
 @dataclass(eq=False)
 class _Waiting:
@@ -113,6 +120,7 @@ class _Waiting:
     key: Hashable | None
     seq: int  # arrival order; a retried request keeps its place
     go: asyncio.Future[None]
+    left_at: float = 0.0
 
     @property
     def rank(self) -> tuple[int, int]:
@@ -131,6 +139,15 @@ class _Pace:
 
     def hit(self, now: float) -> None:
         self.sent.appendleft(now)
+        self._recount()
+
+    def answered(self, left_at: float, now: float) -> None:
+        with contextlib.suppress(ValueError):
+            self.sent.remove(left_at)
+        self.sent = deque(sorted((*self.sent, now), reverse=True), maxlen=self.sent.maxlen)
+        self._recount()
+
+    def _recount(self) -> None:
         # The next request may go once, for every k ≥ burst, the k-th latest is k spacings old.
         self.free_at = (
             max((self.sent[k - 1] + k * self.spacing for k in range(self.burst, len(self.sent) + 1)), default=-math.inf)
@@ -198,7 +215,7 @@ class Sender(BaseRateLimiter[Send]):
             return await callback(*args, **kwargs)
         send, seq = rate_limit_args or Send(), next(self._seq)
         for attempt in itertools.count():
-            await self._turn(chat_id, send, seq, retry=attempt > 0)
+            left_at = await self._turn(chat_id, send, seq, retry=attempt > 0)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -207,7 +224,7 @@ class Sender(BaseRateLimiter[Send]):
                     raise
                 self._hold(chat_id, exc, endpoint)
             finally:
-                self._left(chat_id, send.key)
+                self._left(chat_id, send.key, left_at)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def withdraw(self, chat_id: int, key: Hashable) -> bool:
@@ -220,7 +237,8 @@ class Sender(BaseRateLimiter[Send]):
 
     # -- waiting for a turn ------------------------------------------------------------------------
 
-    async def _turn(self, chat_id: int, send: Send, seq: int, *, retry: bool) -> None:
+    async def _turn(self, chat_id: int, send: Send, seq: int, *, retry: bool) -> float:
+        """Wait until the request may leave; when it left (by the clock)."""
         chat = self._chat(chat_id)
         if send.key is not None:
             if retry and send.lane is Lane.PROGRESS and any(w.key == send.key for w in chat.waiting):
@@ -237,8 +255,9 @@ class Sender(BaseRateLimiter[Send]):
             if waiting in chat.waiting:
                 chat.waiting.remove(waiting)
             elif waiting.go.done() and not waiting.go.cancelled() and waiting.go.exception() is None:
-                self._left(chat_id, send.key)  # it was let go the moment its caller gave up
+                self._left(chat_id, send.key, None)  # it was let go the moment its caller gave up
             raise
+        return waiting.left_at
 
     def _drop(self, chat_id: int, waiting: _Waiting, why: str) -> None:
         self._chats[chat_id].waiting.remove(waiting)
@@ -260,10 +279,18 @@ class Sender(BaseRateLimiter[Send]):
         chat = self._chat(chat_id)
         chat.held_until = max(chat.held_until, self._clock() + seconds)
 
-    def _left(self, chat_id: int, key: Hashable | None) -> None:
+    def _left(self, chat_id: int, key: Hashable | None, left_at: float | None) -> None:
         """Telegram answered (or the request failed): the next request with this key may go."""
-        if key is not None and (chat := self._chats.get(chat_id)) is not None:
+        chat = self._chats.get(chat_id)
+        if chat is not None and key is not None:
             chat.busy.discard(key)
+        if left_at is not None:
+            now = self._clock()
+            self._overall.answered(left_at, now)
+            if chat is not None:
+                chat.pace.answered(left_at, now)
+                if chat.group is not None:
+                    chat.group.answered(left_at, now)
         self._wake.set()
 
     # -- letting requests go -----------------------------------------------------------------------
@@ -313,6 +340,7 @@ class Sender(BaseRateLimiter[Send]):
         if chat.group is not None:
             chat.group.hits.append(now)
         self._overall.hits.append(now)
+        waiting.left_at = now
         waiting.go.set_result(None)
 
 
