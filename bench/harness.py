@@ -30,6 +30,7 @@ MJ_KEY = "sk-bench-0001"
 REPO = Path(__file__).resolve().parent.parent
 BOTS = {"mjbot": "bench.probe", "peers": "bench.peers"}
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+_GIVE_UP = 60.0  # no new result for this long: what is missing will not come (the peers' bot drops some)
 
 
 @dataclass(frozen=True)
@@ -237,14 +238,18 @@ class Run:
     async def _wait_delivered(self, jobs: list[_Job]) -> None:
         deadline = time.monotonic() + self.s.task_seconds + 120 + self.s.jobs * 0.3
         pending = {(job.chat.id, job.request_id): job for job in jobs}
-        while pending and time.monotonic() < deadline:
+        last_news = time.monotonic() + self.s.task_seconds  # no result before the first task is done
+        while pending and time.monotonic() < min(deadline, last_news + _GIVE_UP):
             await asyncio.sleep(0.25)
+            before = len(pending)
             for chat in {job.chat.id: job.chat for job in pending.values()}.values():
                 for message in self.fake.bot_messages(chat, include_deleted=True):
                     job = pending.get((chat.id, message.reply_to_message_id or 0))
                     if job is not None and (at := _result_at(message)) is not None:
                         job.delivered_at = at + self.offset
                         del pending[(chat.id, job.request_id)]
+            if len(pending) < before:
+                last_news = time.monotonic()
 
     async def _simulator_records(self) -> tuple[list[dict[str, Any]], list[list[Any]]]:
         headers = {"Authorization": f"Bearer {MJ_KEY}"}  # the simulator asks every route but /_sim/ for the key
