@@ -192,6 +192,22 @@ async def test_a_group_gets_its_minute_budget() -> None:
     assert telegram.sent[-1] == "g3"
 
 
+async def test_progress_edits_use_only_their_share_of_a_groups_minute() -> None:
+    budgets = Budgets(
+        chat_spacing=0.001, chat_burst=100, chat_margin=0, group_limit=4, group_span=0.3, group_progress=2
+    )
+    sender, telegram = Sender(budgets), Telegram()
+    for n in range(2):
+        await telegram.request(sender, GROUP, f"progress {n}", Send(Lane.PROGRESS, f"m{n}"))
+    (third,) = await started(telegram.request(sender, GROUP, "progress 2", Send(Lane.PROGRESS, "m2")))
+    await telegram.request(sender, PRIVATE, "elsewhere")  # the send path had its turn since the third edit came
+    await telegram.request(sender, GROUP, "result", Send(Lane.RESULT, "m9"))  # the group's minute has room for it
+    assert telegram.sent == ["progress 0", "progress 1", "elsewhere", "result"]
+    await third  # once the first edits are out of the window
+    await sender.shutdown()
+    assert telegram.sent[-1] == "progress 2"
+
+
 # -- the bot with Telegram's real budgets ---------------------------------------------------------------
 
 

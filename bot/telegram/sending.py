@@ -14,6 +14,8 @@ errors; this class only decides when a request may leave.
   so the edits of one message arrive in order. A progress edit still waiting is replaced by the next
   request with its key (a newer progress, or the outcome) instead of queueing behind it, and
   `withdraw` takes back a request that has not left yet.
+- A group's minute is short (20 requests): progress edits may use only part of it
+  (`Budgets.group_progress`), so a group's results never wait a minute behind edits nobody misses.
 - A 429 holds back only the chat it came from, for its `retry_after`; the request then waits its turn
   again, at most `MAX_RETRIES` times before the 429 reaches the caller.
 - What posts nothing in a chat (answering a button press, reading a file, the command menu) is not
@@ -86,6 +88,7 @@ class Budgets:
     chat_margin: float = 0.15
     group_limit: int = 20
     group_span: float = 61.0
+    group_progress: int = 10  # of a group's minute, what progress edits may use: the rest waits for results
     overall_limit: int = 30
     overall_span: float = 1.05
 
@@ -159,6 +162,7 @@ class _Pace:
 class _Chat:
     pace: _Pace
     group: _Window | None
+    group_progress: int
     waiting: list[_Waiting] = field(default_factory=list)
     busy: set[Hashable] = field(default_factory=set)  # keys with a request on its way to Telegram
     held_until: float = 0.0  # a 429's retry_after
@@ -167,9 +171,22 @@ class _Chat:
         ready = max(self.held_until, self.pace.free_at)
         return max(ready, self.group.free_at(now)) if self.group is not None else ready
 
-    def first(self) -> _Waiting | None:
+    def progress_at(self, now: float) -> float:
+        """When a progress edit may go as far as the group's share for them is concerned."""
+        if self.group is None:
+            return now
+        self.group.free_at(now)  # forgets what is out of the window
+        hits, allowed = self.group.hits, self.group_progress
+        return now if len(hits) < allowed else hits[len(hits) - allowed] + self.group.span
+
+    def first(self, now: float) -> _Waiting | None:
         """The waiting request to send next: the best ranked whose key has nothing on its way."""
-        free = [w for w in self.waiting if w.key is None or w.key not in self.busy]
+        progress = self.progress_at(now) <= now
+        free = [
+            w
+            for w in self.waiting
+            if (w.key is None or w.key not in self.busy) and (progress or w.lane is not Lane.PROGRESS)
+        ]
         return min(free, key=lambda w: w.rank) if free else None
 
     def idle(self, now: float) -> bool:
@@ -269,7 +286,8 @@ class Sender(BaseRateLimiter[Send]):
         if chat is None:
             b = self.budgets
             group = _Window(b.group_limit, b.group_span) if chat_id < 0 else None
-            chat = self._chats[chat_id] = _Chat(_Pace(b.chat_burst, b.chat_spacing, b.chat_margin), group)
+            pace = _Pace(b.chat_burst, b.chat_spacing, b.chat_margin)
+            chat = self._chats[chat_id] = _Chat(pace, group, b.group_progress)
         return chat
 
     def _hold(self, chat_id: int, exc: RetryAfter, endpoint: str) -> None:
@@ -322,7 +340,9 @@ class Sender(BaseRateLimiter[Send]):
                 if ready > now:
                     wake = min(wake, ready)
                     continue
-                first = chat.first()
+                first = chat.first(now)
+                if first is None and (progress := chat.progress_at(now)) > now:
+                    wake = min(wake, progress)  # only progress edits wait, for the group's share to free
                 if first is not None and (best is None or first.rank < best[0].rank):
                     best = (first, chat_id, chat)
             if best is None:
