@@ -48,8 +48,10 @@ def _per_job(count: int, out: Outcome) -> str:
 def _title(out: Outcome) -> str:
     s = out.scenario
     flood = "" if s.flood else ", no flood control"
-    image = f", {s.result_bytes / 1e6:.1f} MB result" if s.result_bytes else ""
-    return f"{s.bot} N={s.jobs}{flood}{image}"
+    image = f", {s.result_bytes / 2**20:.1f} MiB result" if s.result_bytes else ""
+    task = f", {s.task_seconds:.0f}-s tasks" if s.task_seconds != 20.0 else ""
+    chats = f", {s.per_chat} a chat" if s.per_chat != 5 else ""
+    return f"{s.bot} N={s.jobs}{flood}{image}{task}{chats}"
 
 
 def _rows(outs: list[Outcome]) -> list[tuple[str, Callable[[Outcome], str]]]:
@@ -125,7 +127,14 @@ def _scenarios(args: argparse.Namespace) -> list[Scenario]:
         size = int(args.image_mb * 1024 * 1024)
         return [Scenario("mjbot", 1, flood=False, task_seconds=3.0, result_bytes=size)]
     return [
-        Scenario(bot, n, flood=not args.no_flood, task_seconds=args.task_seconds, poll_interval=args.poll_interval)
+        Scenario(
+            bot,
+            n,
+            flood=not args.no_flood,
+            task_seconds=args.task_seconds,
+            poll_interval=args.poll_interval,
+            per_chat=args.per_chat,
+        )
         for n in args.jobs
         for bot in args.bots
     ]
@@ -157,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-flood", action="store_true", help="the fake Bot API enforces no limits")
     parser.add_argument("--task-seconds", type=float, default=20.0, help="how long a task runs at the simulator")
     parser.add_argument("--poll-interval", type=float, default=2.0, help="POLL_INTERVAL of both bots")
+    parser.add_argument("--per-chat", type=int, default=5, help="jobs started in each chat (every 4th is a group)")
     parser.add_argument("--image-mb", type=float, help="instead: one job whose result is a noise PNG this big")
     parser.add_argument("--out", help="also write the table here")
     parser.add_argument("--json", help="write every run's raw figures here")
