@@ -7,33 +7,39 @@ the same code.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot.callbacks import callback_routes
 from bot.config import Settings
+from bot.doctor import check_telegram, diagnose, summary
 from bot.jobs import ImageFetcher, JobRunner, JobService, Scheduler
 from bot.mj import MJClient
-from bot.server import WebServer
+from bot.server import WebServer, callback_token, callback_url, webhook_secret, webhook_url
 from bot.store import Database
 from bot.telegram import handlers
 from bot.telegram.display import TelegramDisplay
 from bot.telegram.handlers.photos import Photos
 from bot.telegram.miniapp import RegionApp
 from bot.telegram.sending import Budgets, Sender
+from bot.telegram.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = 30.0
+# A 409 this soon after we began polling is the previous instance's last getUpdates on its way out.
+CONFLICT_GRACE = 10.0
 COMMANDS = (BotCommand("imagine", "Draw a picture from a prompt"), BotCommand("help", "How to use this bot"))
 
 
@@ -51,6 +57,10 @@ class BotRuntime:
     service: JobService
     photos: Photos
     server: WebServer | None
+    halted: asyncio.Event = field(default_factory=asyncio.Event)  # the bot must stop: `halt_reason` says why
+    halt_reason: str = ""
+    polling_since: float = 0.0
+    checks: asyncio.Task[None] | None = None
 
 
 class StartupError(Exception):
@@ -76,11 +86,13 @@ def build(
         speed=settings.mj_speed,
         timeout=settings.mj_timeout,
         transport=mj_transport,
+        proxy=settings.mj_proxy,
+        notify_hook=callback_url(settings),
     )
-    images = ImageFetcher(transport=image_transport)
+    images = ImageFetcher(transport=image_transport, proxy=settings.mj_proxy)
     db = Database(settings.database_path)
     sender = Sender(budgets)  # Telegram's budgets, per chat and overall, with results before progress
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
@@ -88,8 +100,10 @@ def build(
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .concurrent_updates(64)
         .rate_limiter(sender)
-        .build()
     )
+    if settings.telegram_proxy:  # else httpx follows HTTPS_PROXY / ALL_PROXY / NO_PROXY
+        builder = builder.proxy(settings.telegram_proxy).get_updates_proxy(settings.telegram_proxy)
+    app = builder.build()
     runner = JobRunner(
         client,
         db,
@@ -101,10 +115,13 @@ def build(
     )
     scheduler = Scheduler(runner, poll_interval=settings.poll_interval)
     service = JobService(runner, scheduler, db)
-    photos = handlers.register(app, service)
+    photos = handlers.register(app, service, rate_limit=settings.user_rate_limit, admins=settings.admin_ids)
     server = None
-    if settings.public_url:
+    if settings.public_url or settings.mj_callback_base_url:
         server = WebServer(settings.listen_host, settings.port)
+        server.add_routes(callback_routes(callback_token(settings), scheduler.heard_of))
+    if server is not None and settings.public_url:
+        server.add_routes(WebhookReceiver(app, webhook_secret(settings)).routes())
         server.add_routes(RegionApp(app.bot, service, settings.telegram_bot_token.get_secret_value()).routes())
     return BotRuntime(settings, app, db, client, images, runner, scheduler, service, photos, server)
 
@@ -126,13 +143,26 @@ async def start(bot: BotRuntime) -> None:
     _touch(heartbeat_path(bot.settings))  # Telegram answered getMe just now
     if bot.app.job_queue is not None:
         bot.app.job_queue.run_repeating(_heartbeat, HEARTBEAT_EVERY, data=heartbeat_path(bot.settings))
-    assert bot.app.updater is not None
-    await bot.app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
+    hook = webhook_url(bot.settings)
+    if hook is not None:
+        # Telegram keeps what it could not deliver while we were down and sends it now.
+        await bot.app.bot.set_webhook(hook, secret_token=webhook_secret(bot.settings), allowed_updates=Update.ALL_TYPES)
+    else:
+        assert bot.app.updater is not None
+        bot.polling_since = time.monotonic()
+        await bot.app.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, timeout=10, error_callback=lambda exc: _polling_failed(bot, exc)
+        )
     await bot.app.start()
-    log.info("bot @%s is running", bot.app.bot.username)
+    log.info("bot @%s is running (%s)", bot.app.bot.username, "webhook" if hook else "long polling")
+    bot.checks = asyncio.create_task(_log_checks(bot.settings), name="start-up checks")
 
 
 async def stop(bot: BotRuntime) -> None:
+    if bot.checks is not None:
+        bot.checks.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await bot.checks
     assert bot.app.updater is not None
     if bot.app.updater.running:
         await bot.app.updater.stop()
@@ -160,15 +190,52 @@ async def serve(settings: Settings) -> None:
     except StartupError:
         await stop(bot)
         raise
-    except InvalidToken:
+    except (InvalidToken, NetworkError) as exc:
         await stop(bot)
-        raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.") from None
+        # PTB says "invalid token" for any 404, and its network errors quote the URL: ask Telegram ourselves.
+        finding = await check_telegram(bot.settings)
+        raise StartupError(finding.line() if finding.is_problem else f"Telegram failed at start: {exc}") from None
     except TelegramError as exc:
         await stop(bot)
-        raise StartupError(f"Could not reach the Telegram Bot API: {exc}") from None
-    await stopping.wait()
+        raise StartupError(f"Telegram refused to start the bot: {exc}") from None
+    halted = asyncio.create_task(bot.halted.wait())
+    await asyncio.wait({halted, asyncio.create_task(stopping.wait())}, return_when=asyncio.FIRST_COMPLETED)
     log.info("stopping")
     await stop(bot)
+    if bot.halted.is_set():
+        raise StartupError(bot.halt_reason)
+
+
+def _polling_failed(bot: BotRuntime, exc: TelegramError) -> None:
+    """One line per failed poll (PTB retries on its own); a newer instance on the token stops this one.
+
+    Telegram ends the older of two long polls with 409, so the instance that was running first learns of
+    the newer one and stops: a redeploy hands over without both exiting.
+    """
+    if not isinstance(exc, Conflict):
+        log.warning("polling Telegram failed (%s: %s); retrying", type(exc).__name__, exc)
+        return
+    if time.monotonic() - bot.polling_since < CONFLICT_GRACE:
+        log.info("a poll was ended by another getUpdates, most likely the previous instance stopping")
+        return
+    if not bot.halted.is_set():
+        bot.halt_reason = (
+            "another instance of this bot is polling Telegram with the same token (409 Conflict); "
+            "this one stopped. Run one instance per bot token."
+        )
+        log.error("%s", bot.halt_reason)
+        bot.halted.set()
+
+
+async def _log_checks(settings: Settings) -> None:
+    """The same checks as `mjbot doctor`, as a one-screen summary in the log once the bot runs."""
+    try:
+        findings = await diagnose(settings)
+    except Exception:
+        log.exception("the start-up checks failed")
+        return
+    for level, line in summary(findings):
+        log.log(level, "%s", line)
 
 
 async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.mj import AuthStyle, Speed, check_speed
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+_TOKEN_INSIDE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 
 
 class ConfigError(Exception):
@@ -25,23 +27,29 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    telegram_proxy: str | None = None  # http(s):// or socks5:// for Telegram only; unset: HTTPS_PROXY/ALL_PROXY
 
     mj_base_url: str
     mj_api_key: SecretStr | None = None
     mj_auth_style: AuthStyle = AuthStyle.BEARER
     mj_speed: Speed = Speed.DEFAULT
     mj_timeout: float = Field(default=30.0, gt=0)
+    mj_proxy: str | None = None  # the same for the provider and its image CDN
+    mj_callback_base_url: str | None = None  # where the provider reaches our HTTP server; default PUBLIC_URL
 
     database_path: Path = Path("data/mjbot.sqlite3")
     poll_interval: float = Field(default=3.0, gt=0, le=300)
     job_timeout_minutes: float = Field(default=60.0, gt=0)
     input_timeout_minutes: float = Field(default=15.0, gt=0)
     status_edit_interval: float = Field(default=3.0, ge=0)
+    video_weight: int = Field(default=8, ge=1, le=100)  # a video costs about eight images of provider time
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     public_url: str | None = None  # where a TLS proxy makes the bot's HTTP server reachable (the Mini App)
     port: int = Field(default=8080, ge=0, le=65535)
     listen_host: str = "0.0.0.0"
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line, for log collectors
+    user_rate_limit: int = Field(default=20, ge=0)  # updates one person may send per minute; 0: no limit
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -50,13 +58,55 @@ class Settings(BaseSettings):
             raise ValueError("expected a token from @BotFather, like 123456789:AAH…")
         return SecretStr(value.get_secret_value().strip())
 
-    @field_validator("mj_base_url", "telegram_api_base_url", "telegram_file_base_url")
+    @field_validator("mj_callback_base_url", mode="before")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("mj_base_url", "telegram_api_base_url", "telegram_file_base_url", "mj_callback_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         value = value.strip().rstrip("/")
+        if _TOKEN_INSIDE.search(value):
+            raise ValueError("the URL must not contain the bot token (the bot adds it itself)")
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("expected an http:// or https:// URL")
         return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _bot_api_root(cls, value: str) -> str:
+        # The token is appended as it is: without /bot it would land in the host's port (InvalidURL).
+        if not value.endswith("/bot"):
+            raise ValueError("expected the Bot API root ending in /bot, like http://127.0.0.1:8081/bot")
+        return value
+
+    @field_validator("telegram_file_base_url")
+    @classmethod
+    def _bot_file_root(cls, value: str) -> str:
+        if not value.endswith("/file/bot"):
+            raise ValueError("expected the file root ending in /file/bot, like http://127.0.0.1:8081/file/bot")
+        return value
+
+    @field_validator("telegram_proxy", "mj_proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme.lower() not in _PROXY_SCHEMES or not parts.hostname:
+            raise ValueError("expected a proxy URL such as http://host:3128 or socks5://user:password@host:1080")
+        return value.strip()
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        form = value.strip().lower()
+        if form not in {"text", "json"}:
+            raise ValueError("expected text or json")
+        return form
 
     @field_validator("public_url")
     @classmethod
@@ -102,6 +152,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
         return level
+
+
+class StorageSettings(BaseSettings):
+    """Only where the data lives: what `mjbot healthcheck` needs, without the bot's other settings."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_path: Path = Path("data/mjbot.sqlite3")
 
 
 def load_settings(env_file: str | Path | None = ".env") -> Settings:

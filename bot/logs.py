@@ -7,9 +7,13 @@ factory), so every handler, including ones added later by a library or a test, s
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import sys
+import time
 from collections.abc import Iterable
+from types import TracebackType
 from typing import Any
 
 _TOKEN_SHAPE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
@@ -58,14 +62,52 @@ def install_redaction(secrets: Iterable[str]) -> None:
     logging.setLogRecordFactory(_redacting_factory)
 
 
-def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
+def redact(text: str) -> str:
+    """What the bot prints itself (start-up errors on stderr) goes through the same redaction as the log."""
+    return _redactor.redact(text)
+
+
+# Fields a log call may attach with `extra=` (one line per job outcome); the JSON format carries them.
+JOB_FIELDS = ("job", "chat", "task", "kind", "state", "seconds")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, the job fields, and a traceback if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({name: getattr(record, name) for name in JOB_FIELDS if hasattr(record, name)})
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["traceback"] = _redactor.redact(record.exc_text)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), *, form: str = "text") -> None:
     install_redaction(secrets)
     root = logging.getLogger()
-    if not any(getattr(h, "_mjbot", False) for h in root.handlers):
+    handler = next((h for h in root.handlers if getattr(h, "_mjbot", False)), None)
+    if handler is None:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler._mjbot = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+    if form == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.setLevel(level)
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.captureWarnings(True)  # library warnings go through the redacting log, not straight to stderr
+    sys.excepthook = _redacted_excepthook
+
+
+def _redacted_excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """A crash's traceback quotes URLs and arguments: it is logged (redacted) instead of printed raw."""
+    logging.getLogger("bot").critical("the bot crashed", exc_info=(kind, value, tb))

@@ -63,6 +63,10 @@ Behaviour that mirrors the real Bot API (so that bugs in the bot surface here):
   allowed like on a local Bot API server (``allow_http_webhooks = False`` demands HTTPS like the cloud).
   deleteWebhook returns to getUpdates (pending updates kept unless ``drop_pending_updates``).
 * A migrated basic group answers every method with ``parameters.migrate_to_chat_id`` (PTB: ChatMigrated).
+* Videos: an upload that is not an MP4 (no ``ftyp`` box) becomes a document, as Telegram sends "other
+  formats"; a thumbnail counts only when it is a JPEG of at most 320×320 under 200 kB uploaded with the video,
+  anything else is dropped silently (``Video.thumbnail_dropped`` says why). ``max_upload`` (default the real
+  50 MB) lets a test reach the upload limit without sending 50 MB.
 
 Error wordings (all HTTP 400 unless noted):
 
@@ -96,7 +100,7 @@ bad button url                          ``Bad Request: BUTTON_URL_INVALID``
 photo undecodable by Pillow             ``Bad Request: IMAGE_PROCESS_FAILED``
 photo w+h > 10000 or ratio > 20         ``Bad Request: PHOTO_INVALID_DIMENSIONS``
 photo upload > 10 MB                    ``Bad Request: PHOTO_SAVE_FILE_INVALID`` (wording not verified)
-any upload > 50 MB                      HTTP 413 ``Request Entity Too Large``
+any upload > 50 MB (``max_upload``)     HTTP 413 ``Request Entity Too Large``
 empty upload                            ``Bad Request: file must be non-empty``
 unknown file_id                         ``Bad Request: wrong file identifier/HTTP URL specified``
 file_id of another type                 ``Bad Request: can't use file of type Document as Photo``
@@ -129,7 +133,8 @@ file_id of another type                 ``Bad Request: can't use file of type Ph
 
 Not emulated: group privacy mode (the bot receives every group message), auto-detected entities (URLs,
 mentions) in bot messages, photo re-compression (the largest PhotoSize keeps the uploaded bytes and
-dimensions), video probing (width/height/duration are what the sender passed, 0 if omitted), audio/voice/
+dimensions), video probing (width/height/duration are what the sender passed, 0 if omitted; ``Video.streamable``
+tells whether the file could really stream), audio/voice/
 animations, webhook replies (a method in the webhook's answer body), ``allowed_updates`` filtering, topic
 management rights, inline mode, payments. Flood control is off unless :meth:`FakeTelegram.flood_control`
 is called (:meth:`FakeTelegram.fail_next` with ``error_code=429`` injects single 429s). Everything runs on
@@ -186,8 +191,10 @@ MAX_ANSWER_TEXT_LENGTH = 200
 MAX_BUTTONS_PER_ROW = 8
 MAX_BUTTONS_TOTAL = 100
 MAX_PHOTO_UPLOAD = 10_000_000  # Telegram's MB are decimal (PTB FileSizeLimit)
-MAX_UPLOAD = 50_000_000
+MAX_UPLOAD = 50_000_000  # per file, multipart; FakeTelegram.max_upload can lower it for a test
 MAX_DOWNLOAD = 20_000_000
+MAX_THUMBNAIL_SIDE = 320  # a video's thumbnail: JPEG, at most 320×320, under 200 kB, uploaded with it
+MAX_THUMBNAIL_BYTES = 200_000
 MAX_PHOTO_SIDES_SUM = 10000
 MAX_PHOTO_RATIO = 20
 MAX_MEDIA_GROUP = 10
@@ -352,6 +359,10 @@ _ACTION_FIELDS = (
     "callback_game",
     "pay",
 )
+
+
+# Telegram's stand-in sender for anonymous group admins (the group itself is the message's sender_chat).
+ANONYMOUS_ADMIN: JSONDict = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 
 
 class ApiError(Exception):
@@ -1021,6 +1032,22 @@ def format_text(text: str, parse_mode: str | None, entities: Any) -> tuple[str, 
     return _strip_formatted(plain, ents)
 
 
+def _mp4_boxes(data: bytes) -> list[tuple[bytes, int]]:
+    """The top-level ISO BMFF boxes of a file as (type, size); stops where the data is not box-shaped."""
+    boxes, offset = [], 0
+    while offset + 8 <= len(data):
+        size, kind = int.from_bytes(data[offset : offset + 4], "big"), data[offset + 4 : offset + 8]
+        if size == 1 and offset + 16 <= len(data):
+            size = int.from_bytes(data[offset + 8 : offset + 16], "big")
+        elif size == 0:
+            size = len(data) - offset
+        if size < 8:
+            break
+        boxes.append((kind, size))
+        offset += size
+    return boxes
+
+
 # ========================================================================================= data model
 @dataclass
 class StoredFile:
@@ -1089,7 +1116,9 @@ class Photo:
 
 
 @dataclass(frozen=True)
-class Document:
+class _Sent:
+    """A file as a message carries it: the stored bytes seen through Telegram's field names."""
+
     stored: StoredFile
 
     @property
@@ -1116,12 +1145,9 @@ class Document:
     def bytes(self) -> builtins.bytes:
         return self.stored.data
 
-    def to_json(self) -> JSONDict:
-        d: JSONDict = {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "file_size": self.size,
-        }
+    def _file_json(self, **between: int) -> JSONDict:
+        d: JSONDict = {"file_id": self.file_id, "file_unique_id": self.file_unique_id, **between}
+        d["file_size"] = self.size
         if self.file_name is not None:
             d["file_name"] = self.file_name
         if self.mime_type is not None:
@@ -1130,53 +1156,30 @@ class Document:
 
 
 @dataclass(frozen=True)
-class Video:
+class Document(_Sent):
+    def to_json(self) -> JSONDict:
+        return self._file_json()
+
+
+@dataclass(frozen=True)
+class Video(_Sent):
     """A video as sent: the uploaded bytes plus the metadata the sender gave (Telegram would probe the file)."""
 
-    stored: StoredFile
     width: int = 0
     height: int = 0
     duration: int = 0
     supports_streaming: bool = False  # kept for assertions; not part of Telegram's Video object
     thumbnail: StoredFile | None = None
+    thumbnail_dropped: str | None = None  # why a thumbnail that was sent is not there (Telegram drops it silently)
 
     @property
-    def file_id(self) -> str:
-        return self.stored.file_id
-
-    @property
-    def file_unique_id(self) -> str:
-        return self.stored.file_unique_id
-
-    @property
-    def file_name(self) -> str | None:
-        return self.stored.file_name
-
-    @property
-    def mime_type(self) -> str | None:
-        return self.stored.mime_type
-
-    @property
-    def size(self) -> int:
-        return self.stored.size
-
-    @property
-    def bytes(self) -> builtins.bytes:
-        return self.stored.data
+    def streamable(self) -> bool:
+        """Whether the file can play before it has all arrived: an MP4 whose ``moov`` box precedes ``mdat``."""
+        order = [kind for kind, _ in _mp4_boxes(self.stored.data)]
+        return b"moov" in order and (b"mdat" not in order or order.index(b"moov") < order.index(b"mdat"))
 
     def to_json(self) -> JSONDict:
-        d: JSONDict = {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "width": self.width,
-            "height": self.height,
-            "duration": self.duration,
-            "file_size": self.size,
-        }
-        if self.file_name is not None:
-            d["file_name"] = self.file_name
-        if self.mime_type is not None:
-            d["mime_type"] = self.mime_type
+        d = self._file_json(width=self.width, height=self.height, duration=self.duration)
         if self.thumbnail is not None:
             thumb = self.thumbnail
             d["thumbnail"] = {
@@ -1282,6 +1285,7 @@ class Message:
     reply_to_message_id: int | None = None
     message_thread_id: int | None = None
     media_group_id: str | None = None
+    sender_chat: JSONDict | None = None  # an anonymous group admin's or a channel's message
     has_spoiler: bool = False
     edits: int = 0
     edit_date: int | None = None
@@ -1600,6 +1604,7 @@ class FakeTelegram:
             "has_main_web_app": False,
         }
         self.calls: list[ApiCall] = []
+        self.max_upload = MAX_UPLOAD  # bytes per uploaded file; a test may lower it to reach the limit cheaply
         self.downloads: list[str] = []  # file paths downloaded through /file/bot<token>/...
         self.server_errors: list[BaseException] = []  # bugs in the fake itself (answered with 500)
 
@@ -1616,7 +1621,7 @@ class FakeTelegram:
         self._queries: dict[str, _Query] = {}
         self._answers: dict[str, JSONDict] = {}
         self._commands: dict[str, list[JSONDict]] = {}
-        self._injected: dict[str, list[ApiError]] = {}
+        self._injected: dict[str, list[tuple[int | None, ApiError | None]]] = {}  # (chat id, error; None: drop)
         self._videos: dict[str, Video] = {}  # file_id -> Video
         self._topics: dict[int, dict[int, Topic]] = {}  # chat id -> message_thread_id -> topic
         self._rights: dict[int, dict[str, bool]] = {}  # chat id -> {"text"/"photo"/...: allowed} (bot restricted)
@@ -1634,6 +1639,7 @@ class FakeTelegram:
         self.allow_http_webhooks = True  # like a local Bot API server; Telegram's cloud demands HTTPS
         self._webhook_url = ""
         self._webhook_secret: str | None = None
+        self._forwards: dict[str, str] = {}  # public URL prefix -> where the operator's TLS proxy forwards it
         self._webhook_max_connections = 40
         self._webhook_allowed_updates: list[str] | None = None
         self._webhook_last_error: tuple[int, str] | None = None
@@ -1971,8 +1977,12 @@ class FakeTelegram:
         user: JSONDict | None = None,
         reply_to: int | None = None,
         thread_id: int | None = None,
+        anonymous: bool = False,
     ) -> Message:
         """A user sends ``text``; commands get a ``bot_command`` entity like real clients produce.
+
+        ``anonymous``: an anonymous group admin, whom Telegram shows as GroupAnonymousBot with the group as
+        ``sender_chat``.
 
         In a forum, ``thread_id`` must be a topic made by :meth:`create_topic` (``None`` = General topic) and a
         reply without ``thread_id`` lands in the replied message's topic; the message then carries
@@ -1982,7 +1992,9 @@ class FakeTelegram:
         """
         chat = self._check_chat(chat)
         thread_id = self._user_thread(chat, thread_id, reply_to)
-        msg = self._new_message(chat, from_bot=False, user=user)
+        msg = self._new_message(chat, from_bot=False, user=ANONYMOUS_ADMIN if anonymous else user)
+        if anonymous:
+            msg.sender_chat = chat.to_json()
         msg.text = msg.parsed_text = text
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0] if text.strip() else text
@@ -2088,6 +2100,37 @@ class FakeTelegram:
         self._enqueue({"callback_query": query})
         return query_id
 
+    def forge_press(self, chat: Chat, message_id: int, callback_data: str, *, user: JSONDict | None = None) -> str:
+        """A press carrying ``callback_data`` the message has no button for (a modified client, or a button
+        of an older version of the bot); returns the query id."""
+        chat = self._check_chat(chat)
+        msg = self.message(chat, message_id)
+        query_id = str(4_000_000_000_000_000 + next(self._counter))
+        self._queries[query_id] = _Query(query_id, chat.id, message_id)
+        query = {
+            "id": query_id,
+            "from": user or self._default_user(chat),
+            "message": self._message_json(msg),
+            "chat_instance": str(abs(chat.id) * 7919 % 10**12),
+            "data": callback_data,
+        }
+        self._enqueue({"callback_query": query})
+        return query_id
+
+    def post_to_channel(self, chat: Chat, text: str) -> Message:
+        """A post in a channel the bot is a member of: a ``channel_post`` update, with no sender."""
+        chat = self._check_chat(chat)
+        if chat.type != "channel":
+            raise ValueError("post_to_channel needs a chat made with group_chat(kind='channel')")
+        msg = self._new_message(chat, from_bot=False, user={})
+        msg.sender_chat = chat.to_json()
+        msg.text = msg.parsed_text = text
+        if text.startswith("/"):
+            msg.entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(text.split()[0])}]
+        msg._snapshot("send", "text", False)
+        self._enqueue({"channel_post": self._message_json(msg)})
+        return msg
+
     def press_button(self, chat: Chat, message_id: int, text: str, *, user: JSONDict | None = None) -> str:
         """Press the button whose visible text is ``text``."""
         data = self.message(chat, message_id).callback_data_for(text)
@@ -2145,8 +2188,9 @@ class FakeTelegram:
         retry_after: int | None = None,
         times: int = 1,
         parameters: JSONDict | None = None,
+        chat: Chat | None = None,
     ) -> None:
-        """The next ``times`` calls to ``method`` fail with this error (not executed)."""
+        """The next ``times`` calls to ``method`` (to ``chat`` only, if given) fail with this error (not executed)."""
         params = dict(parameters or {})
         if retry_after is not None:
             params["retry_after"] = retry_after
@@ -2161,7 +2205,13 @@ class FakeTelegram:
             else:
                 description = "Bad Request: test"
         queue = self._injected.setdefault(method.lower(), [])
-        queue.extend(ApiError(error_code, description, params or None) for _ in range(times))
+        only = chat.id if chat is not None else None
+        queue.extend((only, ApiError(error_code, description, params or None)) for _ in range(times))
+
+    def drop_next(self, method: str, *, times: int = 1, chat: Chat | None = None) -> None:
+        """The next ``times`` calls to ``method`` (to ``chat`` only) lose their connection: a network error."""
+        only = chat.id if chat is not None else None
+        self._injected.setdefault(method.lower(), []).extend((only, None) for _ in range(times))
 
     def clear_failures(self, method: str | None = None) -> None:
         """Forget the failures ``fail_next`` queued (for ``method``, or for every method)."""
@@ -2216,6 +2266,20 @@ class FakeTelegram:
     def flood_errors(self) -> list[ApiCall]:
         """Calls rejected by flood control (429 from :meth:`flood_control`, not from :meth:`fail_next`)."""
         return [c for c in self.calls if c.error_code == 429 and not c.injected]
+
+    def forward(self, public_base: str, local_base: str) -> None:
+        """Deliver webhooks under ``public_base`` (https, what the bot gives setWebhook) to ``local_base``.
+
+        Stands in for the TLS reverse proxy an operator puts in front of the bot; getWebhookInfo still shows
+        the public URL.
+        """
+        self._forwards[public_base.rstrip("/")] = local_base.rstrip("/")
+
+    def _delivery_url(self) -> str:
+        for public, local in self._forwards.items():
+            if self._webhook_url == public or self._webhook_url.startswith(public + "/"):
+                return local + self._webhook_url[len(public) :]
+        return self._webhook_url
 
     def webhook_updates(self) -> list[JSONDict]:
         """Updates the webhook accepted (2xx), in delivery order."""
@@ -2400,12 +2464,18 @@ class FakeTelegram:
             return self._finish(call, ApiError(401, ERR_UNAUTHORIZED))
         if entry is None or not method or "/" in method:
             return self._finish(call, ApiError(404, ERR_NOT_FOUND))
-        injected = self._injected.get(canonical.lower())
-        if injected:
+        injected = self._take_injected(canonical, params)
+        if injected is not None:
             call.injected = True
-            return self._finish(call, injected.pop(0))
+            if injected[1] is None:  # a network failure: the connection drops without an answer
+                call.ok, call.error_code, call.description = False, 0, "connection dropped"
+                self.calls.append(call)
+                if request.transport is not None:
+                    request.transport.abort()
+                raise asyncio.CancelledError
+            return self._finish(call, injected[1])
         for upload in files.values():
-            if len(upload.data) > MAX_UPLOAD:
+            if len(upload.data) > self.max_upload:
                 return self._finish(call, ApiError(413, ERR_ENTITY_TOO_LARGE))
         retry_after = self._flood_retry_after(canonical, params)
         if retry_after is not None:
@@ -2424,6 +2494,15 @@ class FakeTelegram:
         self.calls.append(call)
         log.debug("FakeTelegram: %s", call.describe())
         return web.json_response({"ok": True, "result": result})
+
+    def _take_injected(self, method: str, params: dict[str, Any]) -> tuple[int | None, ApiError | None] | None:
+        queue = self._injected.get(method.lower())
+        chat_id = params.get("chat_id")
+        for i, (only, error) in enumerate(queue or []):
+            if only is None or str(only) == str(chat_id):
+                assert queue is not None
+                return queue.pop(i)[0], error
+        return None
 
     def _flood_retry_after(self, method: str, params: dict[str, Any]) -> int | None:
         if self._flood is None or method not in FLOOD_METHODS:
@@ -2742,36 +2821,48 @@ class FakeTelegram:
             file_name=upload.filename,
             mime_type=mime_type,
         )
+        thumbnail, dropped = self._thumbnail_input(sub)
         video = Video(
             self._register(stored),
             width=sub.opt_int("width") or 0,
             height=sub.opt_int("height") or 0,
             duration=sub.opt_int("duration") or 0,
             supports_streaming=sub.get_bool("supports_streaming"),
-            thumbnail=self._thumbnail_input(sub),
+            thumbnail=thumbnail,
+            thumbnail_dropped=dropped,
         )
         self._videos[file_id] = video
         return video
 
-    def _thumbnail_input(self, sub: _Request) -> StoredFile | None:
-        """An uploaded thumbnail (``attach://`` or a part named ``thumbnail``); Telegram ignores bad ones."""
+    def _thumbnail_input(self, sub: _Request) -> tuple[StoredFile | None, str | None]:
+        """An uploaded thumbnail (``attach://`` or a part named ``thumbnail``), or why it was dropped.
+
+        Telegram takes a JPEG of at most 320×320 under 200 kB, uploaded as a new file with the video, and
+        silently ignores anything else.
+        """
         value = sub.get("thumbnail")
         if isinstance(value, str) and value.startswith("attach://"):
             upload = sub.files.get(value[len("attach://") :])
         elif value is None:
             upload = sub.files.get("thumbnail")
         else:
-            return None  # thumbnails can't be reused by file_id or URL; Telegram drops them silently
+            return None, "not uploaded (thumbnails can't be reused by file_id or URL)"
         if upload is None or not upload.data:
-            return None
+            return None, None
         try:
             with Image.open(io.BytesIO(upload.data)) as image:
-                width, height = image.size
+                fmt, (width, height) = image.format, image.size
         except Exception:
-            return None
+            return None, "not an image"
+        if fmt != "JPEG":
+            return None, f"{fmt} instead of JPEG"
+        if max(width, height) > MAX_THUMBNAIL_SIDE:
+            return None, f"{width}×{height} is over {MAX_THUMBNAIL_SIDE}×{MAX_THUMBNAIL_SIDE}"
+        if len(upload.data) >= MAX_THUMBNAIL_BYTES:
+            return None, f"{len(upload.data)} bytes, not under {MAX_THUMBNAIL_BYTES}"
         file_id, unique_id, n = self._new_file_ids("AAMC")
         stored = StoredFile(file_id, unique_id, "thumbnail", f"thumbnails/file_{n}.jpg", upload.data, width, height)
-        return self._register(stored)
+        return self._register(stored), None
 
     @staticmethod
     def _wrong_type(stored: StoredFile, expected: str) -> ApiError:
@@ -2802,8 +2893,12 @@ class FakeTelegram:
             raise self._wrong_type(stored, "Document")
         return Document(stored)
 
-    def _video_input(self, value: Any, sub: _Request, field_name: str) -> Video:
+    def _video_input(self, value: Any, sub: _Request, field_name: str) -> Video | Document:
+        """A video by upload or file_id. Telegram plays only MP4: an upload in any other format is kept and
+        sent as a document instead (Bot API sendVideo: "other formats may be sent as Document")."""
         upload = self._upload_for(value, sub.files, field_name)
+        if upload is not None and upload.data and upload.data[4:8] != b"ftyp":
+            return self._store_document(upload.data, upload.filename, upload.content_type)
         if upload is not None:
             return self._store_video(upload, sub)
         file_id = self._file_id_input(value)
@@ -2820,7 +2915,8 @@ class FakeTelegram:
             return _Media(photo=self._photo_input(value, sub.files, field_name))
         if kind == "document":
             return _Media(document=self._document_input(value, sub.files, field_name))
-        return _Media(video=self._video_input(value, sub, field_name))
+        video = self._video_input(value, sub, field_name)
+        return _Media(document=video) if isinstance(video, Document) else _Media(video=video)
 
     @staticmethod
     def _upload_for(value: Any, files: dict[str, _Upload], field_name: str) -> _Upload | None:
@@ -2858,6 +2954,8 @@ class FakeTelegram:
             d["edit_date"] = msg.edit_date
         if msg.media_group_id is not None:
             d["media_group_id"] = msg.media_group_id
+        if msg.sender_chat is not None:
+            d["sender_chat"] = msg.sender_chat
         if msg.parsed_text is not None:
             d["text"] = msg.parsed_text
             if msg.entities:
@@ -3030,7 +3128,7 @@ class FakeTelegram:
             self._webhook_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.webhook_timeout))
         body = json.dumps(update, ensure_ascii=False).encode("utf-8")
         try:
-            async with self._webhook_session.post(self._webhook_url, data=body, headers=headers) as response:
+            async with self._webhook_session.post(self._delivery_url(), data=body, headers=headers) as response:
                 await response.read()
                 if 200 <= response.status <= 299:
                     return response.status, None, 0

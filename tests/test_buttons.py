@@ -77,9 +77,15 @@ def test_every_catalogued_button_is_understood(custom_id, action, index, detail,
     assert sense.produces is produces
 
 
-def test_what_is_not_shown_yet():
+def test_only_the_bookmark_is_never_shown():
     hidden = {meaning(c).action for c, *_ in CATALOGUE if meaning(c).hidden}
-    assert hidden == {ButtonAction.BOOKMARK, ButtonAction.ANIMATE, ButtonAction.VIDEO_UPSCALE, ButtonAction.EXTEND}
+    assert hidden == {ButtonAction.BOOKMARK}
+
+
+def test_video_buttons_keep_midjourneys_rows():
+    assert meaning(f"MJ::JOB::video_virtual_upscale::2::{U}").row is Row.UPSCALE_PICK  # beside each other, like U1–U4
+    assert meaning(f"MJ::JOB::animate_low::1::{U}::SOLO").row is Row.ANIMATE
+    assert meaning(f"MJ::JOB::animate_high_extend::1::{U}").row is Row.ANIMATE
 
 
 def test_only_a_grid_cell_upscale_is_not_repeatable():

@@ -70,19 +70,21 @@ SOLO_LABELS = [
     "",
 ]
 ANIMATE_LABELS = ["Animate (High motion)", "Animate (Low motion)"]
+VIDEO_DIALECTS = ("ta", "na")  # TA, and new-api in front of it (docs/provider-api.md §9.5)
 PAN_EMOJIS = ["⬅️", "➡️", "⬆️", "⬇️"]
 MakeClient = Callable[..., MJClient]
 
 
 def solo_labels(dialect: str) -> list[str]:
-    """An upscale's labels: the v7 row, TA's Animate pair, then ❤️ (no label) everywhere but NZ (§8 notes)."""
-    return [*SOLO_LABELS, *(ANIMATE_LABELS if dialect == "ta" else []), ""]
+    """An upscale's labels: the v7 row, the Animate pair of TA (and of the TA proxy behind new-api), then ❤️ (no
+    label) everywhere but NZ (§8 notes)."""
+    return [*SOLO_LABELS, *(ANIMATE_LABELS if dialect in VIDEO_DIALECTS else []), ""]
 
 
 def hd_labels(dialect: str) -> list[str]:
-    """An HD upscale's labels: Redo ×2, Vary ×2, TA's Animate pair, then ❤️."""
+    """An HD upscale's labels: Redo ×2, Vary ×2, the Animate pair where there is video, then ❤️."""
     redo = ["Redo Upscale (Subtle)", "Redo Upscale (Creative)", "Vary (Subtle)", "Vary (Strong)"]
-    return [*redo, *(ANIMATE_LABELS if dialect == "ta" else []), ""]
+    return [*redo, *(ANIMATE_LABELS if dialect in VIDEO_DIALECTS else []), ""]
 
 
 # ------------------------------------------------------------------------------------------- fixtures
@@ -690,7 +692,7 @@ async def test_upscale_action_gives_solo_buttons(
     assert [b.label for b in up.buttons] == solo_labels(dialect)
     emojis = [b.emoji for b in up.buttons]
     assert emojis[8:12] == PAN_EMOJIS
-    assert emojis[12:] == (["🎞️", "🎞️", "❤️"] if dialect == "ta" else ["❤️"])
+    assert emojis[12:] == (["🎞️", "🎞️", "❤️"] if dialect in VIDEO_DIALECTS else ["❤️"])
     ids = [b.custom_id for b in up.buttons]
     assert ids[0].startswith("MJ::JOB::upsample_v7_2x_subtle::1::")
     assert any(i.startswith("MJ::CustomZoom::") for i in ids)
@@ -699,7 +701,7 @@ async def test_upscale_action_gives_solo_buttons(
     actions = [meaning(i).action for i in ids]
     assert ButtonAction.UNKNOWN not in actions  # the client's parser knows every button the provider shows
     assert actions[12:] == [
-        *([ButtonAction.ANIMATE] * 2 if dialect == "ta" else []),
+        *([ButtonAction.ANIMATE] * 2 if dialect in VIDEO_DIALECTS else []),
         ButtonAction.BOOKMARK,
     ]
     new_hash = ids[0].split("::")[4]

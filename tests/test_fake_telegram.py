@@ -1040,7 +1040,9 @@ async def test_send_video_stores_bytes_metadata_and_thumbnail(fake: FakeTelegram
     with pytest.raises(BadRequest, match=r"(?i)document can't be mixed"):
         await bot.send_media_group(chat.id, [InputMediaVideo(clip), InputMediaDocument(b"d", filename="d.txt")])
     edited = await bot.edit_message_media(
-        InputMediaVideo(b"other clip", caption="now a video"), chat_id=chat.id, message_id=photo.message_id
+        InputMediaVideo(b"\x00\x00\x00\x10ftypisom other clip", caption="now a video"),
+        chat_id=chat.id,
+        message_id=photo.message_id,
     )
     assert not isinstance(edited, bool)
     assert edited.video is not None
@@ -1053,3 +1055,57 @@ async def test_video_upload_over_50_mb_is_rejected_like_telegram(fake: FakeTeleg
         await bot.send_video(chat.id, b"\x00" * (50_000_000 + 1), write_timeout=60)
     assert fake.calls_to("sendVideo")[-1].error_code == 413
     assert fake.bot_messages(chat) == []
+
+    fake.max_upload = 1_000  # a test can reach the limit without 50 MB; the default is Telegram's
+    clip = b"\x00\x00\x00\x10ftypisom" + bytes(1_000)
+    with pytest.raises(NetworkError, match=r"Request Entity Too Large"):
+        await bot.send_video(chat.id, clip)
+    with pytest.raises(NetworkError, match=r"Request Entity Too Large"):
+        await bot.send_document(chat.id, clip, filename="clip.mp4")
+    assert [c.error_code for c in fake.calls_to("sendVideo", "sendDocument")][-2:] == [413, 413]
+    assert fake.bot_messages(chat) == []
+
+
+def mp4(*boxes: bytes) -> bytes:
+    """A file of ISO BMFF boxes (type, then payload), headed by `ftyp`."""
+    out = b"\x00\x00\x00\x10ftypisom\x00\x00\x02\x00"
+    for box in boxes:
+        out += (8 + len(box) - 4).to_bytes(4, "big") + box
+    return out
+
+
+def jpeg(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (0, 90, 200)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+async def test_videos_are_held_to_telegrams_rules(fake: FakeTelegram, bot: Bot) -> None:
+    chat = fake.private_chat()
+    webp = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(webp, format="WEBP")
+    as_file = await bot.send_video(chat.id, webp.getvalue(), filename="clip.webp")
+    assert (as_file.video, as_file.document is not None) == (None, True)  # only MP4 plays: the rest is a file
+    assert fake.message(chat, as_file.message_id).media_kind == "document"
+
+    fast = await bot.send_video(chat.id, mp4(b"moov", b"mdat" + bytes(64)), supports_streaming=True)
+    slow = await bot.send_video(chat.id, mp4(b"mdat" + bytes(64), b"moov"), supports_streaming=True)
+    streams = [fake.message(chat, m.message_id).video for m in (fast, slow)]
+    assert [v.streamable for v in streams if v is not None] == [True, False]  # what the file can really do
+
+    png_thumb = io.BytesIO()
+    Image.new("RGB", (90, 90)).save(png_thumb, format="PNG")
+    dropped = {
+        "PNG instead of JPEG": png_thumb.getvalue(),
+        "640×360 is over 320×320": jpeg(640, 360),
+    }
+    for why, thumbnail in dropped.items():
+        sent = await bot.send_video(chat.id, mp4(b"moov"), thumbnail=thumbnail)
+        assert sent.video is not None
+        assert sent.video.thumbnail is None  # Telegram ignores a thumbnail against its rules, silently
+        video = fake.message(chat, sent.message_id).video
+        assert video is not None
+        assert video.thumbnail_dropped == why
+    kept = await bot.send_video(chat.id, mp4(b"moov"), thumbnail=jpeg(320, 180))
+    assert kept.video is not None
+    assert kept.video.thumbnail is not None

@@ -135,11 +135,14 @@ async def test_plain_text_in_private_chat_is_a_prompt(tg: FakeTelegram, sim: Sim
 async def test_plain_text_in_a_group_is_ignored(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
     chat = tg.group_chat()
     tg.send_text(chat, "just chatting")
-    tg.send_text(chat, "/help")  # answered only after the chatter was seen
-    await tg.wait_for(lambda: tg.bot_messages(chat))
-    assert [r for r in sim.requests if "/submit/" in r.path] == []
-    assert [m.plain_text for m in tg.bot_messages(chat)] == [tg.bot_messages(chat)[0].plain_text]
-    assert "/imagine" in tg.bot_messages(chat)[0].plain_text
+    helping = tg.send_text(chat, "/help")
+    request = tg.send_text(chat, "/imagine a marker fox")
+    # Updates are handled concurrently: a whole job drawn after the chatter is what proves it was passed over.
+    await finished(tg, chat, (await status_reply_to(tg, chat, request.message_id)).message_id)
+    assert [r.json.get("prompt") for r in sim.requests if "/submit/" in r.path] == ["a marker fox"]
+    assert sorted(m.reply_to_message_id or 0 for m in tg.bot_messages(chat)) == [helping.message_id, request.message_id]
+    [help_text] = [m.plain_text for m in tg.bot_messages(chat) if m.reply_to_message_id == helping.message_id]
+    assert "/imagine" in help_text
 
 
 async def test_a_double_tap_starts_one_job(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:

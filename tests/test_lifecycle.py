@@ -110,7 +110,7 @@ async def test_a_submit_cut_off_by_a_stop_is_reported_after_the_restart(
     [job] = await _jobs_after(settings_for)
     assert job.state is JobState.SUBMITTING  # nobody knows whether the provider took it
     async with running(settings_for()):
-        shown = await showing(tg, chat, status.message_id, "restarted while sending")
+        shown = await showing(tg, chat, status.message_id, "cut off while it was being sent")
     assert "may not have reached Midjourney" in shown.plain_text
     assert _submits(sim) == []  # never sent again on its own
 

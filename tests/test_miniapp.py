@@ -106,6 +106,7 @@ def port() -> int:
 async def served(tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings], port: int):
     sim.config.dialect, sim.config.auth_style = "ta", "raw"
     settings = settings_for(mj_auth_style=AuthStyle.RAW, public_url=PUBLIC_URL, port=port, listen_host="127.0.0.1")
+    tg.forward(PUBLIC_URL, f"http://127.0.0.1:{port}")  # the TLS proxy: with PUBLIC_URL, updates come by webhook
     async with running(settings) as bot:
         yield bot
 
@@ -177,6 +178,26 @@ async def test_a_forged_init_data_is_refused(tg: FakeTelegram, sim: Simulator, s
         assert not_theirs.status_code == 410
         assert (await http.get(f"http://127.0.0.1:{port}/healthz")).text == "ok"
     assert submits(sim, "/submit/modal") == []
+
+
+async def test_an_empty_prompt_is_explained_and_the_question_stays_open(
+    tg: FakeTelegram, sim: Simulator, served, port: int
+) -> None:
+    chat, _, status, question, _ = await _region_question(tg)
+    job = question.buttons[-1]["callback_data"].split(":")[2]
+    answer_url = f"http://127.0.0.1:{port}/app/region/{job}/answer"
+    painted = io.BytesIO()
+    Image.new("RGBA", (30, 20), (255, 255, 255, 255)).save(painted, "PNG")
+    mask = "data:image/png;base64," + base64.b64encode(painted.getvalue()).decode()
+    owner = {"X-Telegram-Init-Data": init_data(chat.id)}
+    async with httpx.AsyncClient() as http:
+        empty = await http.post(answer_url, json={"mask": mask, "prompt": "  \n "}, headers=owner)
+        assert empty.status_code == 422
+        assert empty.json()["message"] == "✍️ Please send the prompt as text."
+        assert (await http.post(answer_url, json={"mask": mask, "prompt": "a fox"}, headers=owner)).status_code == 200
+    await finished(tg, chat, status.message_id)
+    [modal] = submits(sim, "/submit/modal")
+    assert modal["prompt"] == "a fox"
 
 
 async def test_in_a_group_the_region_is_chosen_by_the_grid_only(tg: FakeTelegram, sim: Simulator, served) -> None:

@@ -25,7 +25,7 @@ from bot.mj.errors import (
     Rejected,
     UnsupportedButton,
 )
-from bot.mj.models import BotType, SubmitResult, SubmitStatus, Task, TaskStatus
+from bot.mj.models import BotType, ClipLink, SubmitResult, SubmitStatus, Task, TaskStatus
 
 BASE = "https://api.example.com"
 KEY = "sk-ZQXSECRETKEY9-7f3a9c1e2b"
@@ -388,6 +388,24 @@ SubmitCall = Callable[[MJClient], Awaitable[SubmitResult]]
             "/mj/insight-face/swap",
             {"sourceBase64": "face", "targetBase64": "target", "state": "x"},
         ),
+        (
+            lambda mj: mj.video("waves", image="https://cdn/u.png", motion="high", loop=True),
+            "/mj/submit/video",
+            {"prompt": "waves", "image": "https://cdn/u.png", "motion": "high", "loop": True},
+        ),
+        (
+            lambda mj: mj.video("further", end_image="https://cdn/e.png", extend=(TASK_ID, 2), state="s"),
+            "/mj/submit/video",
+            {
+                "prompt": "further",
+                "motion": "low",
+                "endImage": "https://cdn/e.png",
+                "action": "extend",
+                "taskId": TASK_ID,
+                "index": 2,
+                "state": "s",
+            },
+        ),
     ],
 )
 async def test_submit_endpoints_and_bodies(call: SubmitCall, path: str, expected: dict[str, Any]) -> None:
@@ -409,6 +427,28 @@ async def test_v1_model_goes_into_every_submit() -> None:
 
 
 # ------------------------------------------------------------------------------- submit outcomes
+
+
+@pytest.mark.parametrize(
+    ("fields", "clips"),
+    [
+        (  # TA: each clip with its still
+            {"videoUrl": "v1", "videoUrls": [{"url": "v1", "thumbnail": "t1"}, {"url": "v2", "thumbnail": "t2"}]},
+            [ClipLink("v1", "t1"), ClipLink("v2", "t2")],
+        ),
+        (  # new-api: URLs only; the stills of imageUrls stand in
+            {"videoUrls": [{"url": "v1"}, {"url": "v2"}], "imageUrls": [{"url": "s1"}, {"url": "s2"}]},
+            [ClipLink("v1", "s1"), ClipLink("v2", "s2")],
+        ),
+        ({"videoUrl": "v1", "videoUrls": None}, [ClipLink("v1")]),  # a nil Go slice
+        ({"videoUrls": ["v1", "", {"url": ""}, 7]}, [ClipLink("v1"), ClipLink("7")]),
+        ({"videoUrl": "", "videoUrls": [], "imageUrl": "grid.webp"}, []),  # TA's image tasks carry empty ones
+    ],
+)
+def test_a_video_tasks_clips_are_read_from_any_shape(fields: dict[str, Any], clips: list[ClipLink]) -> None:
+    task = Task.from_json({"id": TASK_ID, "status": "SUCCESS", **fields})
+    assert task is not None
+    assert list(task.clips) == clips
 
 
 async def test_code_1_with_integer_result() -> None:

@@ -154,6 +154,7 @@ async def test_remix_behind_a_relay_that_hides_the_modal(tg: FakeTelegram, sim: 
     assert panned.button_rows == GRID_ROWS
     [modal] = submits(sim, "/submit/modal")
     assert modal["prompt"] == "a fox on a hill at sunset"
+    assert modal["taskId"] == modal_task_id(sim, "MJ::JOB::pan_right")
 
 
 async def test_the_persons_remix_switch_asks_before_anything_is_sent(
@@ -170,10 +171,35 @@ async def test_the_persons_remix_switch_asks_before_anything_is_sent(
     await finished(tg, chat, status.message_id)
     [action] = submits(sim, "/submit/action")
     assert action["enableRemix"] is True
-    # This account runs variations without a modal, so the change could not be used: the person is told.
+    # This account runs variations without a modal, so the change could not be used: the person is told,
+    # and the result says what it really drew.
     assert "Sent as it was" in tg.message(chat, question.message_id).plain_text
+    varied = tg.message(chat, status.message_id)
+    assert "a sleepy fox" in varied.plain_text
+    assert "blanket" not in varied.plain_text
     off = tg.send_text(chat, "/remix")
     assert "Remix is off" in (await reply_to(tg, chat, off.message_id)).plain_text
+
+
+async def test_the_persons_remix_behind_a_relay_that_hides_the_modal(
+    tg: FakeTelegram, sim: Simulator, bot: BotRuntime
+) -> None:
+    # The person's answer is ready before the press; new-api answers 1 and the task waits in MODAL (§7).
+    sim.config.dialect, sim.config.remix = "na", True
+    chat = tg.private_chat()
+    tg.send_text(chat, "/remix")
+    request = tg.send_text(chat, "/imagine a sleepy fox")
+    grid = await finished(tg, chat, (await reply_to(tg, chat, request.message_id)).message_id)
+    status, question = await press_and_ask(tg, chat, grid, "V2")
+    tg.send_text(chat, "a sleepy fox in the snow", reply_to=question.message_id)
+    varied = await finished(tg, chat, status.message_id)
+    assert varied.button_rows == GRID_ROWS
+    [action] = submits(sim, "/submit/action")
+    [modal] = submits(sim, "/submit/modal")
+    assert modal["taskId"] != action["taskId"]
+    assert modal["taskId"] in sim.tasks
+    assert modal["prompt"] == "a sleepy fox in the snow"
+    assert "Sent as it was" not in tg.message(chat, question.message_id).plain_text
 
 
 async def test_remix_on_a_ta_account_without_remix_is_sent_as_it_was(tg: FakeTelegram, sim: Simulator, ta) -> None:
@@ -239,6 +265,20 @@ async def test_vary_region_by_the_grid_sends_a_mask_of_the_chosen_squares(tg: Fa
         centre = (column * width // 4 + width // 8, row * height // 4 + height // 8)
         assert mask.getpixel(centre) == (255 if square in (1, 2, 6) else 0), square
     assert set(mask.tobytes()) == {0, 255}  # pure white and pure black
+
+
+async def test_quick_taps_on_squares_keep_every_choice(tg: FakeTelegram, sim: Simulator, ta) -> None:
+    chat = tg.private_chat()
+    result = await upscale(tg, chat)
+    _, question = await press_and_ask(tg, chat, result, "🖌️ Vary (Region)")
+    taps = [tg.press(chat, question.message_id, question.callback_data_for(label)) for label in "123456"]
+    await tg.wait_for(lambda: all(tap in tg.answers() for tap in taps))
+    await showing_button(tg, chat, question.message_id, "• 6")
+    shown = tg.message(chat, question.message_id)
+    labels = [label for row in shown.button_rows for label in row]
+    assert [f"• {square}" in labels for square in "123456"] == [True] * 6
+    tg.press(chat, question.message_id, shown.callback_data_for("✅ Done"))
+    await showing(tg, chat, question.message_id, "6 squares chosen")
 
 
 async def test_done_without_squares_is_refused(tg: FakeTelegram, sim: Simulator, ta) -> None:

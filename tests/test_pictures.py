@@ -363,6 +363,19 @@ async def test_the_seed_of_a_result(tg: FakeTelegram, sim: Simulator, bot: BotRu
     assert "isn't one of my finished results" in (await reply_to(tg, chat, stray.message_id)).plain_text
 
 
+async def test_a_seed_the_provider_cannot_tell(tg: FakeTelegram, sim: Simulator, bot: BotRuntime) -> None:
+    sim.config.dialect = "nz"  # novicezk's proxy has no /task/{id}/image-seed
+    chat = tg.private_chat()
+    request = tg.send_text(chat, "/imagine a fox without a seed")
+    grid = await finished(tg, chat, (await reply_to(tg, chat, request.message_id)).message_id)
+    tg.press(chat, grid.message_id, grid.callback_data_for("🌱"))
+    answer = await reply_to(tg, chat, grid.message_id)
+    assert "doesn't offer seeds" in answer.plain_text
+    sim.config.http_fault = (502, "text/html", "<html>Bad Gateway</html>")
+    again = tg.send_text(chat, "/seed", reply_to=grid.message_id)
+    assert "not reachable right now" in (await reply_to(tg, chat, again.message_id)).plain_text
+
+
 # -- gathering pictures over several messages: races and stragglers ---------------------------------
 
 

@@ -111,6 +111,15 @@ async def wait_done(client: httpx.AsyncClient, task_id: str, prefix: str = "/mj"
         await asyncio.sleep(0.02)
 
 
+async def stuck_at_the_end(client: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
+    """A never-finishing task once it has made every step it will make: IN_PROGRESS at its last percentage."""
+    deadline = asyncio.get_running_loop().time() + 5.0
+    while (task := await fetch(client, task_id))["progress"] != "93%":
+        assert asyncio.get_running_loop().time() < deadline, f"task stuck: {task['status']} {task['progress']}"
+        await asyncio.sleep(0.02)
+    return task
+
+
 async def imagine_done(client: httpx.AsyncClient, sim: Simulator, prompt: str = "a red fox") -> dict[str, Any]:
     answer = await submit(client, "submit/imagine", {**BOT, "prompt": prompt})
     assert answer["code"] == 1
@@ -201,9 +210,7 @@ async def test_preview_urls_during_progress(sim: Simulator, client: httpx.AsyncC
     sim.config.previews = False
     sim.config.never_finish = True
     other = (await submit(client, "submit/imagine", {**BOT, "prompt": "no preview"}))["result"]
-    await asyncio.sleep(0.2)
-    task = await fetch(client, other)
-    assert task["status"] == "IN_PROGRESS"
+    task = await stuck_at_the_end(client, other)
     assert task["imageUrl"] is None
 
 
@@ -727,8 +734,7 @@ async def test_fail_reason_never_finish_and_control_routes(sim: Simulator, clien
     sim.config.fail_reason = None
     sim.config.never_finish = True
     task_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "stuck"}))["result"]
-    await asyncio.sleep(0.4)
-    stuck = await fetch(client, task_id)
+    stuck = await stuck_at_the_end(client, task_id)
     assert (stuck["status"], stuck["progress"]) == ("IN_PROGRESS", "93%")
     response = await client.post(f"/_sim/tasks/{task_id}/finish")
     assert response.status_code == 200
@@ -1101,7 +1107,9 @@ async def test_ta_upscales_offer_animate_and_bookmark(sim: Simulator, client: ht
         "",
     ]
 
-    sim.config.dialect = "na"
+    sim.config.dialect = "na"  # new-api passes on the TA proxy's Animate buttons, and refuses them (§7)
+    na_up = await upscaled(client, sim, grid, 3)
+    assert [b["label"] for b in na_up["buttons"]][12:14] == ["Animate (High motion)", "Animate (Low motion)"]
     response = await press(client, up, "animate_low")
     assert response.status_code == 400
     assert response.json()["description"] == f"unknown_action:MJ::JOB::animate_low::1::{u}::SOLO "
@@ -1241,9 +1249,15 @@ async def wait_callbacks(sim: Simulator, count: int) -> list[CallbackAttempt]:
     return sim.callbacks
 
 
-async def settle() -> None:
-    """Let the callback ticker (every 50 ms) run a few more times."""
-    await asyncio.sleep(0.1)
+async def settle(sim: Simulator) -> None:
+    """Until the callback ticker has looked twice more (or has nothing left to watch) and everything it sent
+    has been delivered."""
+    notifier = sim._notifier
+    done = notifier.ticks + 2
+    deadline = asyncio.get_running_loop().time() + 5.0
+    while (notifier.ticks < done and notifier.watched) or notifier.delivering:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.01)
 
 
 def quick(sim: Simulator) -> None:
@@ -1272,7 +1286,7 @@ async def test_notify_hook_reports_every_step_with_the_fetch_json(
     task_id = str((await submit(client, "submit/imagine", body))["result"])
     await wait_done(client, task_id)
     attempts = await wait_callbacks(sim, len(LIFECYCLE))
-    await settle()
+    await settle(sim)
     assert steps_of(sim.callbacks) == LIFECYCLE  # each progress step, once, in order; none for NOT_START
     assert [a.body for a in attempts] == [b for _, b in hook.received]
     assert {ct for ct, _ in hook.received} == {"application/json"}
@@ -1295,7 +1309,7 @@ async def test_notify_hook_failures_are_logged_once_and_never_retried(
     task_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "x", "notifyHook": hook.url}))["result"]
     sim.finish_now(task_id)  # from SUBMITTED straight to SUCCESS: two changes
     attempts = await wait_callbacks(sim, 2)
-    await settle()
+    await settle(sim)
     assert steps_of(sim.callbacks) == [("SUBMITTED", "0%"), ("SUCCESS", "100%")]
     assert [(a.status, a.error) for a in attempts] == [(502, "HTTP 502")] * 2
     assert len(hook.received) == 2  # one attempt per change
@@ -1308,7 +1322,7 @@ async def test_notify_hook_failures_are_logged_once_and_never_retried(
     other = (await submit(client, "submit/imagine", {**BOT, "prompt": "x", "notifyHook": dead}))["result"]
     sim.finish_now(other)
     attempts = await wait_callbacks(sim, 2)
-    await settle()
+    await settle(sim)
     assert len(sim.callbacks) == 2
     assert all(a.status is None and a.error and a.url == dead for a in attempts)
     listed = (await client.get("/_sim/callbacks")).json()
@@ -1331,13 +1345,14 @@ async def test_notify_hook_switched_off_delayed_and_dropped_by_new_api(
 
     sim.config.never_finish = True
     task_id = (await submit(client, "submit/imagine", {**BOT, "prompt": "x", "notifyHook": hook.url}))["result"]
-    await asyncio.sleep(0.2)  # SUBMITTED and every progress step happen (and are ticked over) while switched off
+    await stuck_at_the_end(client, task_id)  # SUBMITTED and every progress step happen while switched off
+    await settle(sim)
     assert sim.callbacks == []
     sim.config.callbacks = True  # what happened meanwhile is lost; the next change arrives, held back 0.15 s
     finished_at = time.time()
     sim.finish_now(task_id)
     attempts = await wait_callbacks(sim, 1)
-    await settle()
+    await settle(sim)
     assert steps_of(sim.callbacks) == [("SUCCESS", "100%")]
     assert attempts[0].time - finished_at >= 0.14
 
@@ -1349,7 +1364,7 @@ async def test_notify_hook_switched_off_delayed_and_dropped_by_new_api(
     assert sim._notifier.watched == 0  # neither is followed: new-api dropped one, the other is not http(s)
     sim.finish_now(na_id)
     sim.finish_now(bad)
-    await settle()
+    await settle(sim)
     assert sim.tasks[na_id].notify_hook is None
     assert len(sim.callbacks) == 1
 
@@ -1368,12 +1383,12 @@ async def test_notify_hook_modal_cancel_and_many_tasks(
     modal = await submit(client, "submit/action", body)
     assert modal["code"] == 21
     assert sim._notifier.watched == 1
-    await settle()
+    await settle(sim)
     assert sim.callbacks == []  # MODAL is not reported (§11)
     assert (await submit(client, "submit/modal", {"taskId": modal["result"], "prompt": "a garden, rain"}))["code"] == 1
     await wait_done(client, modal["result"])
     await wait_callbacks(sim, len(LIFECYCLE))
-    await settle()
+    await settle(sim)
     assert steps_of(sim.callbacks) == LIFECYCLE
     assert sim.callbacks[-1].body["properties"]["finalPrompt"] == "a garden, rain"
 
@@ -1383,7 +1398,7 @@ async def test_notify_hook_modal_cancel_and_many_tasks(
     await wait_callbacks(sim, 1)
     assert (await client.post(f"/mj/task/{task_id}/cancel")).status_code == 200
     await wait_callbacks(sim, 2)
-    await settle()
+    await settle(sim)
     assert steps_of(sim.callbacks)[0] == ("SUBMITTED", "0%")
     assert steps_of(sim.callbacks)[-1] == ("CANCEL", "")  # PLUS: status CANCEL
     assert sim._notifier.watched == 0

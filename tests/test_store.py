@@ -6,9 +6,9 @@ import asyncio
 import sqlite3
 import time
 
-from bot.jobs import Job, JobKind, JobState, Origin, Picture, PressedButton, Request, Shown
+from bot.jobs import Clip, Job, JobKind, JobState, Origin, Picture, PressedButton, Request, Shown, Video
 from bot.jobs.records import JobRecords
-from bot.store import ButtonRepository, Database
+from bot.store import ButtonRepository, Database, ResultRepository, StoredResult
 from bot.store.db import MIGRATIONS
 
 
@@ -56,6 +56,53 @@ async def test_a_database_of_the_first_release_keeps_its_jobs(tmp_path):
     assert done.outcome == Picture("http://cdn/r.png", missing="HTTP 403")
     assert done.problem is None
     assert done.shown.photo_file_id == "FILE"
+
+
+async def test_a_picture_waiting_for_telegram_survives_the_move_to_results_by_position(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as old:
+        old.executescript("".join(MIGRATIONS[:4]) + "PRAGMA user_version=4;")
+        old.execute(
+            "INSERT INTO jobs (kind, chat_id, user_id, prompt, state, created_at, updated_at)"
+            " VALUES ('imagine', 5, 5, 'a fox', 'succeeded', 1, 1)"
+        )
+        old.execute("INSERT INTO results (job_id, image, created_at) VALUES (1, x'89504e47', 1)")
+    db = Database(path)
+    await db.open()
+    results = ResultRepository(db)
+    kept = (await results.get(1), await results.all(1))
+    await results.put(1, b"clip 2", position=2, thumbnail=b"still 2")
+    after = await results.all(1)
+    await results.delete(1)
+    gone = await results.all(1)
+    await db.close()
+    assert kept == (b"\x89PNG", {0: StoredResult(b"\x89PNG")})
+    assert after == {0: StoredResult(b"\x89PNG"), 2: StoredResult(b"clip 2", b"still 2")}
+    assert gone == {}
+
+
+async def test_a_video_is_read_back_clip_by_clip(tmp_path):
+    db = Database(tmp_path / "db.sqlite3")
+    await db.open()
+    records = JobRecords(db)
+    job = await records.insert(_job(Request(JobKind.IMAGINE, "fox")))
+    video = Video(
+        (
+            Clip("http://cdn/1.mp4", width=480, height=320, seconds=5.042, streamable=True),
+            Clip("http://cdn/2.mp4", too_large=True),
+            Clip("http://cdn/3.mp4", missing="HTTP 403"),
+        )
+    )
+    await records.save(job, job.succeeded(video, now=time.time()))
+    nothing = await records.insert(_job(Request(JobKind.IMAGINE, "bear")))
+    await records.save(nothing, nothing.succeeded(Video(()), now=time.time()))
+    stored, empty = await records.load(job.id), await records.load(nothing.id)
+    await db.close()
+    assert stored is not None
+    assert stored.outcome == video
+    assert stored.problem is None
+    assert empty is not None
+    assert empty.outcome == Video(())  # a video task that listed no clips stays a video
 
 
 def _job(request: Request) -> Job:

@@ -4,9 +4,31 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.jobs import ButtonView, Job, JobKind, JobState, Origin, PressedButton, Problem, Progress, Request
+from bot.jobs import (
+    ButtonView,
+    Clip,
+    Job,
+    JobKind,
+    JobState,
+    Origin,
+    PressedButton,
+    Problem,
+    Progress,
+    Request,
+    Video,
+)
 from bot.mj import button_label, meaning
-from bot.telegram.views import CAPTION_LIMIT, caption, keyboard, progress_bar, visible_length
+from bot.telegram.views import (
+    CAPTION_LIMIT,
+    Unsent,
+    caption,
+    clip_notes,
+    keyboard,
+    plain,
+    press_title,
+    progress_bar,
+    visible_length,
+)
 
 U = "26d56b92-4ed6-45e2-8561-563797923135"
 GROUP = -100500
@@ -66,13 +88,43 @@ def test_grid_keyboard_has_discord_rows():
     assert _texts(keyboard(GRID)) == [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"]]
 
 
-def test_upscale_keyboard_groups_and_hides_bookmark_and_animate():
+def test_upscale_keyboard_groups_and_hides_the_bookmark():
     assert _texts(keyboard(SOLO)) == [
         ["Upscale (Subtle)", "Upscale (Creative)"],
         ["🪄 Vary (Subtle)", "🪄 Vary (Strong)", "🖌️ Vary (Region)"],
         ["🔍 Zoom Out 2x", "🔍 Zoom Out 1.5x", "🔍 Custom Zoom"],
         ["⬅️", "➡️", "⬆️", "⬇️"],
+        ["🎞️ Animate (High motion)", "🎞️ Animate (Low motion)"],
     ]
+
+
+def test_video_presses_have_titles_in_every_language():
+    assert press_title(meaning(f"MJ::JOB::animate_high::1::{U}::SOLO"), "en") == "🎞️ Animate (high motion)"
+    assert press_title(meaning(f"MJ::JOB::animate_low_extend::1::{U}"), "ru") == "🎞️ Продление (слабое движение)"
+    assert press_title(meaning(f"MJ::JOB::video_virtual_upscale::3::{U}"), "zh") == "片段 #3"
+
+
+def _video(*clips: Clip) -> Job:
+    return _job(JobState.SUCCEEDED, outcome=Video(clips))
+
+
+def test_clips_passed_on_as_links_say_why():
+    url = "https://cdn.example.com/v.mp4"
+    single = _video(Clip(url, too_large=True))
+    [line] = clip_notes(single, [(1, Clip(url, too_large=True), Unsent.TOO_LARGE)])
+    assert "The video" in plain(line)
+    assert "50 MB" in plain(line)
+    assert f'href="{url}"' in line
+
+    grid = _video(*(Clip(f"{url}?{n}") for n in range(1, 5)))
+    lines = clip_notes(grid, [(2, Clip(f"{url}?2"), Unsent.MISSING), (4, Clip(f"{url}?4"), Unsent.BARRED)])
+    assert [plain(line).split(" ")[0] for line in lines] == ["⚠️", "🚫", "🎞️"]
+    assert "clip #2" in plain(lines[0])
+    assert "doesn't let me send videos" in plain(lines[1])
+    assert plain(lines[2]) == "🎞️ 4 clips are below. Pick one (U1–U4) to extend it."
+    assert "4 clips" in plain(caption(grid, notes=lines))
+    assert clip_notes(grid, [(n, Clip(url), Unsent.MISSING) for n in range(1, 5)])[-1].startswith("⚠️")  # no hint
+    assert "didn't say where" in plain(caption(_video()))  # a video task that lists no clips
 
 
 def test_callback_data_is_a_short_key_not_the_custom_id():

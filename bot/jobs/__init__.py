@@ -10,6 +10,7 @@ from bot.jobs.modals import EMPTY, NO_REGION, ZOOM_RANGE, BadAnswer
 from bot.jobs.model import (
     Asks,
     Choices,
+    Clip,
     Dimensions,
     Job,
     JobKind,
@@ -23,8 +24,9 @@ from bot.jobs.model import (
     Question,
     Request,
     Shown,
+    Video,
 )
-from bot.jobs.port import ButtonView, ChatUnreachable, Display, DisplayUnavailable
+from bot.jobs.port import ButtonView, ChatUnreachable, ClipFile, Display, DisplayUnavailable
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Scheduler
 from bot.jobs.service import (
@@ -54,6 +56,8 @@ __all__ = [
     "ButtonView",
     "ChatUnreachable",
     "Choices",
+    "Clip",
+    "ClipFile",
     "Dimensions",
     "Display",
     "DisplayUnavailable",
@@ -81,6 +85,7 @@ __all__ = [
     "Shown",
     "UnknownButton",
     "UnknownJob",
+    "Video",
     "WrongCount",
     "picture_bounds",
     "produces_of",

@@ -12,6 +12,7 @@ import re
 from PIL import Image, ImageDraw
 
 from bot.jobs.model import Asks, Job
+from bot.jobs.prompts import normalized
 from bot.mj import ButtonAction, clean_prompt, meaning
 
 DEFAULT_ZOOM = "2"  # what Midjourney's Custom Zoom box starts with
@@ -54,7 +55,7 @@ def prefill(job: Job, provider_prompt: str) -> str:
 
 def checked(job: Job, answer: str) -> str:
     """The answer as it will be sent, or BadAnswer: Custom Zoom needs a --zoom above 1 and at most 2."""
-    prompt = " ".join(answer.replace("—", "--").split())
+    prompt = normalized(answer)
     if not prompt:
         raise BadAnswer(EMPTY)
     if action_of(job) is ButtonAction.CUSTOM_ZOOM:

@@ -74,6 +74,7 @@ class Problem(StrEnum):
     NOT_OFFERED = "not_offered"  # the provider has no such feature; detail: which one
     NO_INPUT = "no_input"  # the task waited for the person's input until the job timed out
     CHAT_UNREACHABLE = "chat_unreachable"  # the chat takes nothing from the bot, so nothing was sent
+    LOST = "lost"  # the provider stopped knowing the task (it vanished from its look-ups)
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,36 @@ class Choices:
     text: str
 
 
-Outcome = Picture | Choices
+@dataclass(frozen=True)
+class Clip:
+    """One clip of a finished video. Its bytes are kept until shown, unless `missing` says why they could not
+    be had or it is `too_large` for any chat; then only its link can be passed on."""
+
+    url: str
+    missing: str = ""
+    too_large: bool = False
+    width: int | None = None
+    height: int | None = None
+    seconds: float | None = None
+    streamable: bool = False  # its index comes first: players start before it has all arrived
+
+    @property
+    def kept(self) -> bool:
+        return not self.missing and not self.too_large
+
+
+@dataclass(frozen=True)
+class Video:
+    """A finished video: one clip, or a grid of clips to pick from (docs/provider-api.md §9.5)."""
+
+    clips: tuple[Clip, ...]
+
+    @property
+    def is_grid(self) -> bool:
+        return len(self.clips) > 1
+
+
+Outcome = Picture | Choices | Video
 
 
 @dataclass(frozen=True)
@@ -223,6 +253,10 @@ class Job:
     def interrupted(self, *, now: float) -> Job:
         return self.refused(Problem.INTERRUPTED, now=now)
 
+    def found(self, task_id: str) -> Job:
+        """A submit whose answer was lost turned out to have reached the provider as `task_id`."""
+        return replace(self, state=JobState.SUBMITTED, task_id=task_id, progress=Progress())
+
     def tracked(self, task: Task, *, now: float) -> Job:
         """Apply a running, failed, cancelled or modal task (SUCCESS goes through `succeeded`)."""
         match task.status:
@@ -242,6 +276,9 @@ class Job:
 
     def succeeded(self, outcome: Outcome, *, now: float) -> Job:
         return replace(self, state=JobState.SUCCEEDED, progress=Progress(percent=100), outcome=outcome, finished_at=now)
+
+    def lost(self, *, now: float) -> Job:
+        return self._ended(JobState.FAILED, Problem.LOST, "", now=now)
 
     def timed_out(self, *, now: float) -> Job:
         return self._ended(JobState.TIMED_OUT, None, "", now=now)

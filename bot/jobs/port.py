@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.jobs.model import Job, Origin, Question, Shown
+from bot.jobs.model import Clip, Job, Origin, Question, Shown
 from bot.mj import ButtonMeaning
 
 
@@ -32,6 +32,15 @@ class ButtonView:
     meaning: ButtonMeaning
 
 
+@dataclass(frozen=True)
+class ClipFile:
+    """A clip of a finished video as it is to be shown: its bytes when they were kept, and its thumbnail."""
+
+    clip: Clip
+    data: bytes | None = None
+    thumbnail: bytes | None = None  # a still image as the provider has it, any format
+
+
 class Display(Protocol):
     async def post_status(self, job: Job) -> Shown | None:
         """Post the job's status message; raise ChatUnreachable, or anything else when it failed for now.
@@ -49,6 +58,12 @@ class Display(Protocol):
 
         Raise to be asked again later (Telegram is unreachable, for instance).
         """
+
+    async def show_video(
+        self, job: Job, clips: Sequence[ClipFile], still: bytes | None, buttons: Sequence[ButtonView]
+    ) -> Shown | None:
+        """Show a finished video: its clips as videos (a grid's `still` above them), links for the ones that
+        cannot be sent. None and raising mean what they mean for `show_outcome`."""
 
     async def show_again(self, job: Job, origin: Origin, buttons: Sequence[ButtonView]) -> Shown | None:
         """Post an earlier job's delivered result once more, as a reply in `origin`'s chat."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
+from typing import Any
 
 from bot.jobs.model import (
     Asks,
     Choices,
+    Clip,
     Dimensions,
     Job,
     JobKind,
@@ -20,6 +23,7 @@ from bot.jobs.model import (
     Question,
     Request,
     Shown,
+    Video,
 )
 from bot.store import Database, JobRepository, Row, SqlValue
 
@@ -127,6 +131,7 @@ def _outcome_columns(job: Job) -> dict[str, SqlValue]:
         "result_width": picture.width if picture else None,
         "result_height": picture.height if picture else None,
         "result_text": outcome.text if isinstance(outcome, Choices) else "",
+        "result_clips": _clips_column(outcome) if isinstance(outcome, Video) else "",
         "problem": job.problem.value if job.problem else "",
         "problem_detail": job.problem_detail,
     }
@@ -144,8 +149,39 @@ def _outcome(row: Row) -> Outcome | None:
         return None
     if row["result_text"]:
         return Choices(_str(row["result_text"]))
+    if row["result_clips"]:
+        return Video(tuple(_clip(item) for item in json.loads(_str(row["result_clips"]))))
     missing = _str(row["problem_detail"]) if _missing(row) else ""
     return Picture(_opt_str(row["result_url"]), missing, _opt_int(row["result_width"]), _opt_int(row["result_height"]))
+
+
+def _clips_column(video: Video) -> str:
+    """The clips as JSON: a video has one to four, each read back whole."""
+    return json.dumps([_clip_fields(clip) for clip in video.clips], sort_keys=True)
+
+
+def _clip_fields(clip: Clip) -> dict[str, Any]:
+    return {
+        "url": clip.url,
+        "missing": clip.missing,
+        "too_large": clip.too_large,
+        "width": clip.width,
+        "height": clip.height,
+        "seconds": clip.seconds,
+        "streamable": clip.streamable,
+    }
+
+
+def _clip(fields: dict[str, Any]) -> Clip:
+    return Clip(
+        url=str(fields.get("url") or ""),
+        missing=str(fields.get("missing") or ""),
+        too_large=bool(fields.get("too_large")),
+        width=fields.get("width"),
+        height=fields.get("height"),
+        seconds=fields.get("seconds"),
+        streamable=bool(fields.get("streamable")),
+    )
 
 
 def _problem(row: Row) -> Problem | None:

@@ -16,14 +16,29 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.jobs import modals
-from bot.jobs.images import ImageDownloadError, ImageFetcher, picture_size
-from bot.jobs.kinds import Submission, kind_of, produces_of
-from bot.jobs.model import Choices, Job, JobKind, JobState, Origin, Outcome, Picture, Problem, Question, Shown
-from bot.jobs.port import ButtonView, ChatUnreachable, Display, DisplayUnavailable
+from bot.jobs.images import ImageDownloadError, ImageFetcher, TooLarge, picture_size
+from bot.jobs.kinds import Submission, kind_of, produces_of, state_of
+from bot.jobs.model import (
+    Choices,
+    Clip,
+    Job,
+    JobKind,
+    JobState,
+    Origin,
+    Outcome,
+    Picture,
+    Problem,
+    Question,
+    Shown,
+    Video,
+)
+from bot.jobs.port import ButtonView, ChatUnreachable, ClipFile, Display, DisplayUnavailable
 from bot.jobs.records import JobRecords, question_from_row
+from bot.jobs.videos import mp4_info
 from bot.mj import (
     BannedPrompt,
     ButtonAction,
+    ClipLink,
     MJClient,
     MJError,
     NotOffered,
@@ -50,6 +65,7 @@ GIVE_UP_DELIVERY_AFTER = 24 * 3600.0  # Telegram drops pending updates after a d
 PREVIEW_TIMEOUT = 10.0  # a preview that is slow to come is overtaken by the next one anyway
 PROGRESS_TIMEOUT = 10.0  # a progress edit held up by Telegram's flood control is not worth waiting for
 STATUS_HEAD_START = 0.5  # how long the submit waits to learn whether the chat takes messages at all
+CLOCK_SKEW_MS = 5 * 60_000  # a provider's clock may run this far behind ours when we look for a lost submit
 
 
 @dataclass
@@ -86,6 +102,7 @@ class JobRunner:
         self.edit_interval = edit_interval
         self._progress: dict[int, _Progress] = {}
         self._modal_prompt: dict[int, str] = {}  # what a code-21 answer pre-filled, until the person is asked
+        self._lists_tasks = True  # the provider has a task list to find lost submits in, as far as we know
         self._pending: set[asyncio.Task[Shown | _Unreachable | None]] = set()  # status messages on their way
 
     def pending(self) -> list[asyncio.Task[Shown | _Unreachable | None]]:
@@ -139,15 +156,15 @@ class JobRunner:
         """Show a finished job's outcome; when Telegram cannot take it now, count the attempt for a retry."""
         if not job.awaits_delivery:
             return
-        image = await self.results.get(job.id) if job.state is JobState.SUCCEEDED else None
         try:
-            shown = await self.display.show_outcome(job, image, await self.button_views(job))
+            shown = await self._show_outcome(job)
         except Exception as exc:
             await self._delivery_failed(job, exc)
             return
         await self.records.save(job, job.delivered(shown or job.shown, now=time.time()))
         await self.results.delete(job.id)
         self._progress.pop(job.id, None)
+        seconds = round((job.finished_at or time.time()) - job.created_at, 1)
         log.info(
             "job %d (%s) %s in chat %d: task %s, %.1f s%s",
             job.id,
@@ -155,15 +172,72 @@ class JobRunner:
             job.state,
             job.origin.chat_id,
             job.task_id or "-",
-            (job.finished_at or time.time()) - job.created_at,
+            seconds,
             "" if shown is not None else ", chat unreachable",
+            # The same facts as fields, for LOG_FORMAT=json (bot.logs.JOB_FIELDS).
+            extra={
+                "job": job.id,
+                "chat": job.origin.chat_id,
+                "task": job.task_id,
+                "kind": str(job.kind),
+                "state": str(job.state),
+                "seconds": seconds,
+            },
         )
 
+    async def _show_outcome(self, job: Job) -> Shown | None:
+        buttons = await self.button_views(job)
+        if job.state is not JobState.SUCCEEDED:
+            return await self.display.show_outcome(job, None, buttons)
+        if not isinstance(job.outcome, Video):
+            return await self.display.show_outcome(job, await self.results.get(job.id), buttons)
+        kept = await self.results.all(job.id)
+        files = []
+        for position, clip in enumerate(job.outcome.clips, 1):
+            stored = kept.get(position)
+            files.append(ClipFile(clip, stored.data, stored.thumbnail) if stored else ClipFile(clip))
+        still = kept.get(0)
+        return await self.display.show_video(job, files, still.data if still else None, buttons)
+
     async def recover(self, job: Job) -> None:
-        """A submit that a stop cut off: it may or may not have reached the provider."""
+        """A submit that a stop cut off: found at the provider by its `state` where it lists tasks, else reported."""
         if job.state is JobState.SUBMITTING:
-            job = await self.records.save(job, job.interrupted(now=time.time()))
+            task = await self._lost_submit(job)
+            if task is not None:
+                await self.follow(await self._submitted(job, job.found(task.id)), task)
+                return
+            job = await self._submitted(job, job.interrupted(now=time.time()))
         await self.deliver(job)
+
+    async def _lost_submit(self, job: Job) -> Task | None:
+        """The task a submit made whose answer never came back, by the job id sent as `state` (§11, §5.11)."""
+        try:
+            since_ms = int(job.created_at * 1000) - CLOCK_SKEW_MS
+            task = await self.client.find_by_state(state_of(job), since_ms=since_ms)
+        except MJError as exc:  # relays list no tasks (NotOffered): the person is told it may have gone
+            log.info("job %d: cannot look for its lost submit at the provider: %s", job.id, exc.message)
+            self._lists_tasks = not isinstance(exc, NotOffered)
+            return None
+        self._lists_tasks = True
+        if task is not None:
+            log.info("job %d: its lost submit reached the provider as task %s", job.id, task.id)
+        return task
+
+    async def vanished(self, job: Job) -> None:
+        """The look-ups stopped finding the job's task: asked once more on its own, then the person is told."""
+        job = await self._fresh(job)
+        if not job.state.is_tracked or job.task_id is None:
+            return
+        try:
+            task = await self.client.fetch(job.task_id)
+        except MJError as exc:
+            log.info("job %d: task %s could not be looked up: %s", job.id, job.task_id, exc.message)
+            return
+        if task is not None:
+            await self.follow(job, task)
+            return
+        log.warning("job %d: the provider no longer knows task %s", job.id, job.task_id)
+        await self._show(await self.records.save(job, job.lost(now=time.time())))
 
     async def expire(self, job: Job) -> None:
         """A job that waited for the person's input too long: dismissed at the provider where it allows it."""
@@ -198,6 +272,12 @@ class JobRunner:
             problem, detail = _problem_of(exc)
             level = logging.ERROR if problem is Problem.MISCONFIGURED else logging.WARNING
             log.log(level, "job %d: submit failed (%s): %s", job.id, type(exc).__name__, exc.message)
+            task = await self._lost_submit(job) if problem is Problem.MAYBE_SUBMITTED else None
+            if task is not None:
+                return await self._submitted(job, job.found(task.id))
+            if isinstance(exc, ProviderUnavailable) and exc.unanswered and self._lists_tasks:
+                log.info("job %d: not listed yet; the scheduler looks for it again before giving up", job.id)
+                return job  # still SUBMITTING: settled like a submit a stop cut off
             return await self._submitted(job, job.refused(problem, detail, now=now))
         except Exception:
             log.exception("job %d: unexpected error while submitting", job.id)
@@ -229,14 +309,16 @@ class JobRunner:
         job = await self._fresh(job)
         if job.state is not JobState.AWAITING_INPUT:
             return  # answered, cancelled or lapsed meanwhile
-        job = await self.records.save(job, job.answered(prompt))
+        asked, job = job, await self.records.save(job, job.answered(prompt))
         unchanged = False
         try:
             if job.task_id is None:
-                result = await kind_of(job).submit(await self._submission(job, remix=True))
-                unchanged = result.status is not SubmitStatus.MODAL
-                if not unchanged:
+                submission = await self._submission(job, remix=True)
+                result = await kind_of(job).submit(submission)
+                if result.status is SubmitStatus.MODAL or await self._hides_modal(job, result):
                     result = await self._modal(result.task_id, prompt, mask, job)
+                else:  # the press ran at once: with the prompt only where the submit itself carried it
+                    unchanged = not submission.prompt_sent
             else:
                 result = await self._modal(job.task_id, prompt, mask, job)
         except MJError as exc:
@@ -246,9 +328,20 @@ class JobRunner:
             await self._close_question(job, "refused")
             await self._show(job)
             return
-        job = await self.records.save(job, job.accepted(result))
+        # A press that ran without the person's prompt draws the old one: the job must say so, and
+        # its buttons carry the old prompt on.
+        job = await self.records.save(job, (asked if unchanged else job).accepted(result))
         await self._close_question(job, "unchanged" if unchanged else "sent")
         await self._show(job)
+
+    async def _hides_modal(self, job: Job, result: SubmitResult) -> bool:
+        """Relays rewrite code 21 to 1 and show the modal on the task's first lookup (docs/provider-api.md §7)."""
+        try:
+            task = await self.client.fetch(result.task_id)
+        except MJError as exc:  # cannot tell: polling applies the modal, and the person is asked again
+            log.warning("job %d: could not look up task %s after the press: %s", job.id, result.task_id, exc.message)
+            return False
+        return task is not None and task.status is TaskStatus.MODAL
 
     async def abandon(self, job: Job) -> None:
         """The person cancelled: the waiting task is dismissed upstream where the provider allows it."""
@@ -285,7 +378,7 @@ class JobRunner:
 
     async def _modal(self, task_id: str, prompt: str, mask: bytes | None, job: Job) -> SubmitResult:
         mask_url = f"data:image/png;base64,{base64.b64encode(mask).decode()}" if mask else None
-        return await self.client.modal(task_id, prompt=prompt, mask_base64=mask_url, state=f"mjbot:{job.id}")
+        return await self.client.modal(task_id, prompt=prompt, mask_base64=mask_url, state=state_of(job))
 
     async def _close_question(self, job: Job, how: str) -> None:
         row = await self.questions.get(job.id)
@@ -316,6 +409,8 @@ class JobRunner:
     async def _outcome(self, job: Job, task: Task) -> Outcome:
         if produces_of(job) is Produces.CHOICES:
             return Choices(result_text(task))
+        if produces_of(job) is Produces.VIDEO:
+            return await self._video(job, task)
         try:
             if not task.image_url:
                 raise ImageDownloadError("the provider reported no image URL")
@@ -326,6 +421,41 @@ class JobRunner:
         await self.results.put(job.id, image)
         width, height = await asyncio.to_thread(picture_size, image)
         return Picture(task.image_url, width=width, height=height)
+
+    async def _video(self, job: Job, task: Task) -> Video:
+        """Every clip downloaded at once, with its thumbnail; a grid of clips also keeps its still (§9.5)."""
+        links = task.clips or ((ClipLink(task.image_url),) if task.image_url else ())
+        clips = await asyncio.gather(*(self._clip(job, n, link) for n, link in enumerate(links, 1)))
+        if len(links) > 1 and task.image_url:
+            still = await self._still(job, task.image_url)
+            if still is not None:
+                await self.results.put(job.id, still)
+        if not links:
+            log.warning("job %d: the video task %s lists no clips", job.id, task.id)
+        return Video(tuple(clips))
+
+    async def _clip(self, job: Job, position: int, link: ClipLink) -> Clip:
+        try:
+            data = await self.images.fetch_clip(link.url)
+        except TooLarge as exc:
+            log.info("job %d: clip %d is too large for any chat (%s); its link is passed on", job.id, position, exc)
+            return Clip(link.url, too_large=True)
+        except ImageDownloadError as exc:
+            log.warning("job %d: clip %d download failed: %s", job.id, position, exc)
+            return Clip(link.url, missing=str(exc) or "download failed")
+        thumbnail = await self._still(job, link.thumbnail) if link.thumbnail else None
+        await self.results.put(job.id, data, position=position, thumbnail=thumbnail)
+        info = await asyncio.to_thread(mp4_info, data)
+        return Clip(link.url, width=info.width, height=info.height, seconds=info.seconds, streamable=info.streamable)
+
+    async def _still(self, job: Job, url: str) -> bytes | None:
+        """A still that only adorns a video (its thumbnail, a grid's picture): one try, not worth waiting for."""
+        try:
+            async with asyncio.timeout(PREVIEW_TIMEOUT):
+                return await self.images.fetch(url, attempts=1)
+        except (ImageDownloadError, TimeoutError) as exc:
+            log.info("job %d: video still unavailable: %s", job.id, exc)
+            return None
 
     # -- showing -----------------------------------------------------------------------------------
 

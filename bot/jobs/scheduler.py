@@ -1,10 +1,10 @@
 """The one scheduler: it alone decides who works on job X, and when.
 
-At most one worker runs per job. News about a job's task — from the poll loop today, from provider
-callbacks (`push`) tomorrow — is put in the job's inbox, where it replaces older news unless it is
-itself older (a late poll answer must not hide a SUCCESS pushed meanwhile), and the job's worker applies
-it. Applying the same news twice changes nothing, so a task reported by two sources is applied once and
-delivered once.
+At most one worker runs per job. News about a job's task — from the poll loop, or from a provider
+callback (`heard_of`: the task is fetched first, then `push`ed) — is put in the job's inbox, where it
+replaces older news unless it is itself older (a late poll answer must not hide a SUCCESS pushed
+meanwhile), and the job's worker applies it. Applying the same news twice changes nothing, so a task
+reported by two sources is applied once and delivered once.
 
 State lives in the database: a restarted bot reads the undelivered jobs and carries on.
 """
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 MAX_RETRY_DELAY = 600.0
 STOP_GRACE_SECONDS = 10.0
 STALE_SUBMIT_SECONDS = 120.0  # a submit with no worker this long after it began was cut off
+VANISHED_AFTER = 20  # successful look-ups in a row that miss a task before it is asked about on its own
 
 _Work = Coroutine[Any, Any, None]
 
@@ -42,6 +43,8 @@ class Scheduler:
         self._detached: set[asyncio.Task[object]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._misses: dict[int, int] = {}  # job → look-ups in a row that did not find its task
+        self._verifying: dict[str, bool] = {}  # task id → another callback came while it was being looked up
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -90,6 +93,34 @@ class Scheduler:
         self._offer(job.id, task)
         return True
 
+    async def heard_of(self, task_id: str) -> bool:
+        """A provider callback named this task: look it up ourselves (a callback proves nothing), then push that."""
+        job = await self.runner.records.by_task_id(task_id)
+        if self._stopping or job is None or job.state.is_final:
+            return False
+        if task_id in self._verifying:
+            self._verifying[task_id] = True  # news during a look-up: look once more when it is done
+        else:
+            self._verifying[task_id] = False
+            self.detach(self._verify(task_id))
+        return True
+
+    async def _verify(self, task_id: str) -> None:
+        try:
+            again = True
+            while again:
+                try:
+                    task = await self.runner.client.fetch(task_id)
+                except MJError as exc:
+                    log.info("task %s: the look-up after its callback failed: %s", task_id, exc.message)
+                    task = None
+                if task is not None:
+                    await self.push(task)
+                again = self._verifying.get(task_id, False)
+                self._verifying[task_id] = False
+        finally:
+            self._verifying.pop(task_id, None)
+
     def work_on(self, job_id: int, work: _Work) -> bool:
         """Have the job's worker do `work` (after what it is doing); False only when stopping."""
         if self._stopping:
@@ -129,7 +160,13 @@ class Scheduler:
         tracked = [job for job in jobs if job.state.is_tracked and job.task_id]
         found = await self._lookup(sorted({job.task_id for job in tracked if job.task_id}))
         for job in tracked:
-            self._offer(job.id, found.get(job.task_id or ""))
+            task = found.get(job.task_id or "") if found is not None else None
+            if found is not None and task is None and self._missed(job.id):
+                self._run(job.id, self.runner.vanished(job))
+                continue
+            if task is not None:
+                self._misses.pop(job.id, None)
+            self._offer(job.id, task)
         now = time.time()
         for job in jobs:
             if job.awaits_delivery and self._delivery_due(job, now):
@@ -139,12 +176,19 @@ class Scheduler:
             elif job.state is JobState.SUBMITTING and now - job.created_at > STALE_SUBMIT_SECONDS:
                 self._run(job.id, self.runner.recover(job))
 
-    async def _lookup(self, ids: list[str]) -> dict[str, Task]:
+    async def _lookup(self, ids: list[str]) -> dict[str, Task] | None:
+        """The tasks the provider knows, by id; None when it could not be asked (that is no news)."""
         try:
             return await self.runner.client.tasks(ids)
         except MJError as exc:
             log.warning("task lookup failed: %s", exc.message)
-            return {}
+            return None
+
+    def _missed(self, job_id: int) -> bool:
+        """Count a look-up that did not find the job's task; True once it has missed too often."""
+        misses = self._misses.get(job_id, 0) + 1
+        self._misses[job_id] = 0 if misses >= VANISHED_AFTER else misses
+        return misses >= VANISHED_AFTER
 
     def _delivery_due(self, job: Job, now: float) -> bool:
         if job.delivery_attempts == 0:

@@ -33,7 +33,11 @@ from bot.jobs.scheduler import Scheduler
 from bot.mj import (
     ButtonAction,
     ButtonMeaning,
+    MJError,
     NeedsInput,
+    NotOffered,
+    ProviderMisconfigured,
+    SubmitRefused,
     button_label,
     meaning,
     numbered_prompts,
@@ -63,12 +67,13 @@ class UnknownJob(Exception):
 
 
 class NoSeed(Exception):
-    """The provider could not tell a seed: it has no such feature (`not_offered`), or it said why not."""
+    """The provider could not tell a seed: why, as `problem` ("not_offered", "refused", "unavailable",
+    "misconfigured"), and the provider's own words for a refusal."""
 
-    def __init__(self, reason: str, *, not_offered: bool = False) -> None:
-        super().__init__(reason)
+    def __init__(self, problem: str, reason: str = "") -> None:
+        super().__init__(f"{problem}: {reason}" if reason else problem)
+        self.problem = problem
         self.reason = reason
-        self.not_offered = not_offered
 
 
 class NotYours(Exception):
@@ -109,6 +114,8 @@ class JobService:
         self._people = PeopleRepository(db)
         self._scheduler = scheduler
         self._preparing = asyncio.Semaphore(2)
+        # Taps on region squares arrive together and each rewrites the whole choice: one at a time per job.
+        self._choosing: dict[int, asyncio.Lock] = {}
 
     # -- from a prompt or pictures -----------------------------------------------------------------
 
@@ -144,7 +151,16 @@ class JobService:
             or job.state is not JobState.SUCCEEDED
         ):
             raise UnknownJob(job_id or message_id)
-        return await self._runner.client.image_seed(job.task_id)
+        try:
+            return await self._runner.client.image_seed(job.task_id)
+        except NotOffered:
+            raise NoSeed("not_offered") from None
+        except SubmitRefused as exc:
+            raise NoSeed("refused", exc.description) from None
+        except ProviderMisconfigured as exc:
+            raise NoSeed("misconfigured", str(exc)) from None
+        except MJError as exc:
+            raise NoSeed("unavailable", str(exc)) from None
 
     async def _start(self, origin: Origin, request: Request, pictures: Sequence[bytes]) -> Job:
         # Decoding and re-encoding pictures is too slow for the event loop, and a few at a time is
@@ -234,19 +250,22 @@ class JobService:
     async def toggle_cell(self, origin: Origin, job_id: int, cell: int) -> None:
         """A square of Vary (Region)'s grid chosen or dropped."""
         job = await self._waiting(origin, job_id)
-        question = await self._open(job_id)
-        if question.asks is not Asks.REGION or not 1 <= cell <= modals.REGION_GRID**2:
-            raise NoQuestion(job_id)
-        cells = question.cells ^ {cell}
-        await self._questions.update(job_id, cells=cells_column(cells))
-        await self._runner.show_question(job, replace(question, cells=cells))
+        async with self._choosing.setdefault(job_id, asyncio.Lock()):
+            question = await self._open(job_id)
+            if question.asks is not Asks.REGION or not 1 <= cell <= modals.REGION_GRID**2:
+                raise NoQuestion(job_id)
+            cells = question.cells ^ {cell}
+            await self._questions.update(job_id, cells=cells_column(cells))
+            await self._runner.show_question(job, replace(question, cells=cells))
 
     async def region_chosen(self, origin: Origin, job_id: int) -> None:
         """✅ under the grid: the region is set, now the prompt is asked."""
         job = await self._waiting(origin, job_id)
-        question = await self._open(job_id)
+        async with self._choosing.setdefault(job_id, asyncio.Lock()):
+            question = await self._open(job_id)
         if not question.cells:
             raise BadAnswer(NO_REGION)
+        self._choosing.pop(job_id, None)
         await self._questions.update(job_id, asks=Asks.PROMPT.value)
         await self._runner.show_question(job, replace(question, asks=Asks.PROMPT))
 

@@ -11,7 +11,7 @@ from bot.mj.buttons import (
     grid_buttons,
     meaning,
 )
-from bot.mj.client import AuthStyle, MJClient, Speed, check_speed
+from bot.mj.client import AuthStyle, MJClient, RouteAnswer, Speed, check_speed
 from bot.mj.errors import (
     AuthenticationFailed,
     BannedPrompt,
@@ -25,7 +25,7 @@ from bot.mj.errors import (
     SubmitRefused,
     UnsupportedButton,
 )
-from bot.mj.models import BotType, Button, SubmitResult, SubmitStatus, Task, TaskStatus
+from bot.mj.models import BotType, Button, ClipLink, SubmitResult, SubmitStatus, Task, TaskStatus
 from bot.mj.reasons import Reason, known_reason
 from bot.mj.results import clean_prompt, important_tokens, numbered_prompts, result_text
 
@@ -37,6 +37,7 @@ __all__ = [
     "Button",
     "ButtonAction",
     "ButtonMeaning",
+    "ClipLink",
     "EndpointNotFound",
     "MJClient",
     "MJError",
@@ -48,6 +49,7 @@ __all__ = [
     "QueueFull",
     "Reason",
     "Rejected",
+    "RouteAnswer",
     "Row",
     "Speed",
     "SubmitRefused",

@@ -100,8 +100,8 @@ _KINDS: dict[ButtonAction, _Kind] = {
     ButtonAction.UNKNOWN: _Kind(NeedsInput.NEVER, Produces.NOTHING, Row.OTHER),
 }
 
-# Rating a job is proxied by nobody; video is not offered yet (docs/provider-api.md §8 rows 15–18).
-_HIDDEN = frozenset({ButtonAction.BOOKMARK, ButtonAction.ANIMATE, ButtonAction.VIDEO_UPSCALE, ButtonAction.EXTEND})
+# Rating a job is proxied by nobody (docs/provider-api.md §8 row 18).
+_HIDDEN = frozenset({ButtonAction.BOOKMARK})
 
 _UUID = r"[\w-]+"
 _PATTERNS: tuple[tuple[re.Pattern[str], ButtonAction], ...] = (
@@ -121,7 +121,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], ButtonAction], ...] = (
     (re.compile(rf"^MJ::CustomZoom::(?:1::)?{_UUID}$"), ButtonAction.CUSTOM_ZOOM),
     (re.compile(rf"^MJ::JOB::pan_(?P<detail>left|right|up|down)::1::{_UUID}::SOLO$"), ButtonAction.PAN),
     (re.compile(rf"^MJ::JOB::animate_(?P<detail>high|low)::1::{_UUID}(?:::SOLO)?$"), ButtonAction.ANIMATE),
-    (re.compile(rf"^MJ::JOB::animate_(?P<detail>high|low)_extend::1::{_UUID}"), ButtonAction.EXTEND),
+    (re.compile(rf"^MJ::JOB::animate_(?P<detail>high|low)_extend::\d+::{_UUID}"), ButtonAction.EXTEND),
     (re.compile(rf"^MJ::JOB::video_virtual_upscale::(?P<index>[1-4])::{_UUID}"), ButtonAction.VIDEO_UPSCALE),
     (re.compile(r"^MJ::Job::PicReader::all$"), ButtonAction.DESCRIBE_ALL),
     (re.compile(r"^MJ::Job::PicReader::(?P<index>[1-4])$"), ButtonAction.DESCRIBE_PICK),

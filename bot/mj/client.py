@@ -285,6 +285,14 @@ def check_speed(base_url: str, speed: Speed) -> None:
         raise ValueError(f"a /v1 provider root offers only fast and relax (model mj-fast or mj-relax), not {speed}")
 
 
+class RouteAnswer(StrEnum):
+    """How a provider answers a route, for telling dialects apart without submitting anything (§5.11, §13)."""
+
+    ROUTED = "routed"  # it has the route (whatever it said about the request)
+    MISSING = "missing"  # 404/405 from its web framework
+    HTML = "html"  # a web page: new-api's dashboard answers every route it lacks
+
+
 class _PressRoute(StrEnum):
     """How this provider takes button presses; learned from its first 404 (§5.2, §5.9)."""
 
@@ -325,7 +333,10 @@ class MJClient:
         read_retries: int = 3,
         retry_backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
+        proxy: str | None = None,
+        notify_hook: str | None = None,
     ) -> None:
+        """`proxy` overrides HTTPS_PROXY/ALL_PROXY; `notify_hook` goes with every submit naming none (§11)."""
         base = base_url.strip().rstrip("/")
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -349,10 +360,12 @@ class MJClient:
         self._press_route = _PressRoute.ACTION
         self.per_task_fetch = False  # set once the provider turns out to lack list-by-condition
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
+        self._notify_hook = notify_hook
         self._http = httpx.AsyncClient(
             headers={"Accept": "application/json", **_auth_headers(key, auth_style)},
             timeout=httpx.Timeout(timeout),
             transport=transport,
+            proxy=proxy,
             follow_redirects=False,
         )
 
@@ -538,6 +551,37 @@ class MJClient:
         body = _compact(sourceBase64=source_base64, targetBase64=target_base64, state=state, notifyHook=notify_hook)
         return await self._submit("/mj/insight-face/swap", body, optional=True)
 
+    async def video(
+        self,
+        prompt: str,
+        *,
+        image: str | None = None,
+        motion: str = "low",
+        end_image: str | None = None,
+        loop: bool = False,
+        extend: tuple[str, int] | None = None,
+        video_type: str | None = None,
+        state: str | None = None,
+        notify_hook: str | None = None,
+    ) -> SubmitResult:
+        """Animate `image` (a URL or data URL), or with `extend` = (video task id, clip index 0–3) make that clip
+        longer (docs/provider-api.md §5.10). TA and QuantumNous new-api only; elsewhere NotOffered."""
+        task_id, index = extend if extend is not None else (None, None)
+        body = _compact(
+            prompt=prompt,
+            image=image,
+            motion=motion,
+            endImage=end_image,
+            loop=True if loop else None,
+            action="extend" if extend is not None else None,
+            taskId=task_id,
+            index=index,
+            videoType=video_type,
+            state=state,
+            notifyHook=notify_hook,
+        )
+        return await self._submit("/mj/submit/video", body, optional=True)
+
     async def upload(self, base64_array: Sequence[str]) -> list[str]:
         """Upload images to Discord through the provider; returns the (expiring) attachment URLs."""
         route = "/mj/submit/upload-discord-images"
@@ -610,6 +654,48 @@ class MJClient:
             tasks.extend(await self._list_batch(clean[start : start + LIST_BATCH_SIZE]))
         return tasks
 
+    async def recent_tasks(self) -> list[Task]:
+        """The provider's newest tasks (`GET /mj/task/list`, §5.11): NZ, PLUS and TA have it, relays do not.
+
+        TA lists every user's tasks there: never show them to a person.
+        """
+        route = "/mj/task/list"
+        label = self._label("GET", route)
+        try:
+            resp, body = await self._read("GET", route)
+        except EndpointNotFound as exc:
+            raise NotOffered(route, exc.message) from None
+        if _is_success(resp.status_code) and body.is_json and isinstance(body.data, list):
+            return [task for task in (Task.from_json(item) for item in body.data) if task is not None]
+        if body.is_html or resp.status_code in (404, 405):
+            raise NotOffered(route, f"{label}: HTTP {resp.status_code}")
+        raise self._http_refusal(label, resp.status_code, body)
+
+    async def find_by_state(self, state: str, *, since_ms: int) -> Task | None:
+        """The one task submitted with `state` (our own job's, §11) no earlier than `since_ms`, if listed.
+
+        A task without a submit time, or more than one match, is nobody's for sure: better to tell the person
+        their submit may have gone than to show them someone else's picture.
+        """
+        found = [
+            task
+            for task in await self.recent_tasks()
+            if task.state == state and task.submit_time is not None and task.submit_time >= since_ms
+        ]
+        return found[0] if len(found) == 1 else None
+
+    async def probe(self, method: str, route: str, payload: Mapping[str, Any] | None = None) -> RouteAnswer:
+        """Whether the provider routes a read-only `route` (never a submit); auth and network errors raise."""
+        resp = await self._send(method, route, payload, submit=False)
+        body = _decode(resp)
+        if resp.status_code in (401, 403):
+            self._check_http(self._label(method, route), resp, body, submit=False)
+        if body.is_html:
+            return RouteAnswer.HTML
+        if resp.status_code in (404, 405) and _envelope(body) is None:
+            return RouteAnswer.MISSING
+        return RouteAnswer.ROUTED
+
     async def image_seed(self, task_id: str) -> str:
         route = f"/mj/task/{_path_segment(task_id)}/image-seed"
         label = self._label("GET", route)
@@ -668,6 +754,8 @@ class MJClient:
     async def _submit(self, route: str, payload: dict[str, Any], *, optional: bool = False) -> SubmitResult:
         """One submit. An `optional` route answering 404 is a feature this provider lacks, not a wrong URL."""
         label = self._label("POST", route)
+        if self._notify_hook and not payload.get("notifyHook"):
+            payload = {**payload, "notifyHook": self._notify_hook}
         try:
             resp, body = await self._exchange("POST", route, self._with_model(payload))
             return self._submit_result(label, self._interpret(label, resp, body, submit=True))
@@ -699,6 +787,7 @@ class MJClient:
             raise ProviderUnavailable(
                 f"{message} ({detail})" if detail else message,
                 maybe_submitted=submit and _may_have_arrived(exc),
+                unanswered=isinstance(exc, httpx.ReadTimeout),
             ) from exc
         log.debug("%s -> HTTP %d", label, resp.status_code)
         return resp

@@ -23,7 +23,8 @@ class ProviderUnavailable(MJError):
     """Network failure, timeout, 5xx, or an answer that cannot be parsed.
 
     `maybe_submitted` is true when a submit request may have reached the provider before the failure
-    (a read timeout, for instance): the job may exist and may be billed.
+    (a read timeout, for instance): the job may exist and may be billed. `unanswered` marks a request
+    the provider took but did not answer in time: a slow provider often makes the task a little later.
     """
 
     def __init__(
@@ -33,10 +34,12 @@ class ProviderUnavailable(MJError):
         status: int | None = None,
         maybe_submitted: bool = False,
         retry_after: float | None = None,
+        unanswered: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.maybe_submitted = maybe_submitted
+        self.unanswered = unanswered
         self.retry_after = retry_after  # seconds the provider asked us to wait (Retry-After)
 
 

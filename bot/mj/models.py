@@ -111,6 +111,35 @@ class Button:
 
 
 @dataclass(frozen=True)
+class ClipLink:
+    """Where one clip of a video task is (docs/provider-api.md §9.5), and its still if the provider has one."""
+
+    url: str
+    thumbnail: str | None = None
+
+
+def _clip_links(data: Mapping[str, Any]) -> tuple[ClipLink, ...]:
+    """`videoUrls[{url, thumbnail}]` (TA; new-api without thumbnails), else `videoUrl`; the stills of
+    `imageUrls[]` stand in for missing thumbnails."""
+    stills = [_as_str(_as_mapping(item).get("url")).strip() for item in _as_list(data.get("imageUrls"))]
+    links = []
+    for n, item in enumerate(_as_list(data.get("videoUrls"))):
+        entry = _as_mapping(item) if isinstance(item, Mapping) else {"url": item}
+        url = _as_str(entry.get("url")).strip()
+        thumbnail = _as_str(entry.get("thumbnail")).strip() or (stills[n] if n < len(stills) else "")
+        if url:
+            links.append(ClipLink(url, thumbnail or None))
+    single = _as_str(data.get("videoUrl")).strip()
+    if not links and single:
+        links.append(ClipLink(single, stills[0] if stills and stills[0] else None))
+    return tuple(links)
+
+
+def _as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+@dataclass(frozen=True)
 class Task:
     id: str
     status: TaskStatus
@@ -127,6 +156,7 @@ class Task:
     finish_time: int | None = None
     buttons: tuple[Button, ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
+    clips: tuple[ClipLink, ...] = ()  # a video task's clips (§9.5)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -168,6 +198,7 @@ class Task:
             finish_time=_as_ms(data.get("finishTime")),
             buttons=buttons,
             properties=_as_mapping(data.get("properties")),
+            clips=_clip_links(data),
             raw=data,
         )
 

@@ -34,6 +34,7 @@ _KNOWN: tuple[tuple[str, Reason], ...] = (
     ("系统异常", Reason.SYSTEM),
     ("不支持 remix", Reason.NO_REMIX),  # TA: enableRemix on an account whose remix is off
     ("不支持remix", Reason.NO_REMIX),
+    ("开启 Remix", Reason.NO_REMIX),  # TA: extending a video on an account whose remix is off (code 9, §9.5)
 )
 
 

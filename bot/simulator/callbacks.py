@@ -80,10 +80,15 @@ class Notifier:
         self._wake = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
+        self.ticks = 0  # how many times the ticker looked; with `delivering`, lets a test see it has settled
 
     @property
     def watched(self) -> int:
         return len(self._watches)
+
+    @property
+    def delivering(self) -> int:
+        return len(self._deliveries)
 
     def watch(self, task: SimTask) -> None:
         """Follow `task` if it has a usable hook (new-api drops hooks, so none is followed there)."""
@@ -123,6 +128,7 @@ class Notifier:
                 self.tick(time.time() * 1000.0)
             except Exception:  # a bug here must not stop callbacks for good
                 logger.exception("notifyHook ticker failed")
+            self.ticks += 1
             await asyncio.sleep(TICK_SECONDS)
 
     def tick(self, now_ms: float) -> None:

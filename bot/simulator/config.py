@@ -11,6 +11,43 @@ AUTH_STYLES = ("bearer", "raw", "mj-api-secret")
 DIALECTS = ("plus", "nz", "ta", "na", "uniapi")
 
 
+FAULT_KINDS = ("status", "reset", "delay", "truncate", "corrupt")
+
+
+@dataclass
+class Fault:
+    """A scripted bad answer for the next `times` matching requests (provider docs §12: what users trip over).
+
+    A request matches when its path contains `route` and, if `prompt` is set, its body mentions it (so one
+    person's requests fail while another's go through). Kinds:
+
+    - ``status``: answer `status` with `body` (`content_type`, and `Retry-After` when `retry_after` is set);
+    - ``reset``: drop the connection without an answer;
+    - ``delay``: hold the answer `seconds` (a client with a shorter timeout gives up first);
+    - ``truncate``: send only the first half of the real answer (JSON cut off mid-way);
+    - ``corrupt``: the real answer's first 64 bytes, then garbage (an image that will not decode).
+
+    With `after`, the request is carried out first (a task is made) and only its answer goes wrong; ``truncate``
+    and ``corrupt`` always are.
+    """
+
+    route: str
+    kind: str = "status"
+    prompt: str | None = None
+    status: int = 500
+    body: str = ""
+    content_type: str = "application/json"
+    retry_after: str | None = None
+    seconds: float = 0.0
+    times: int = 1
+    after: bool = False
+
+    def matches(self, path: str, raw_body: bytes) -> bool:
+        if self.route not in path:
+            return False
+        return self.prompt is None or self.prompt.encode() in raw_body
+
+
 @dataclass
 class SimulatorConfig:
     api_key: str | None = None  # when set, requests must authenticate (per auth_style) or get 401
@@ -34,6 +71,7 @@ class SimulatorConfig:
     callbacks: bool = True  # False: notifyHook callbacks never arrive (nothing is sent, nothing recorded)
     callback_delay: float = 0.0  # seconds each callback is held back (a slow network)
     video_size_bytes: int | None = None  # pad every new video task's MP4 clips to this size (a `free` box)
+    faults: list[Fault] = field(default_factory=list)  # scripted bad answers, used up in order
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -61,6 +99,8 @@ class SimulatorConfig:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, list):
+        return [dataclasses.asdict(v) if isinstance(v, Fault) else v for v in value]
     return value
 
 
@@ -113,6 +153,16 @@ def _coerce(name: str, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError("banned_words must be a list of strings")
         return tuple(value)
+    if name == "faults":
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ValueError("faults must be a list of objects")
+        try:
+            faults = [Fault(**v) for v in value]
+        except TypeError as exc:
+            raise ValueError(f"faults: {exc}") from None
+        if any(f.kind not in FAULT_KINDS for f in faults):
+            raise ValueError(f"fault kinds are {FAULT_KINDS}")
+        return faults
     if name == "http_fault":
         if value is None:
             return None

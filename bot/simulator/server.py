@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.simulator.callbacks import Notifier
-from bot.simulator.config import CallbackAttempt, HeaderDict, RecordedRequest, SimulatorConfig
+from bot.simulator.config import CallbackAttempt, Fault, HeaderDict, RecordedRequest, SimulatorConfig
 from bot.simulator.images import (
     RenderSpec,
     TileStyle,
@@ -247,7 +247,8 @@ class Simulator:
         """Bind and serve; returns the provider root, e.g. "http://127.0.0.1:54321" (in front of /mj)."""
         if self._runner is not None:
             raise RuntimeError("simulator already started")
-        runner = web.AppRunner(self.make_app(), access_log=logger if access_log else None)
+        # A stand-in needs no minute of grace for answers it holds on purpose (a `delay` fault).
+        runner = web.AppRunner(self.make_app(), access_log=logger if access_log else None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         try:
@@ -326,6 +327,13 @@ class Simulator:
         )
         if request.path.startswith("/_sim/"):
             return await handler(request)
+        scripted = self._take_fault(request.path, raw)
+        if scripted is not None:
+            return await self._faulty(scripted, request, handler)
+        return await self._middleware_rest(request, handler)
+
+    async def _middleware_rest(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        """Everything after recording the request: faults for all, framework routing, auth, the handler."""
         fault = self.config.http_fault
         if fault is not None:
             status, content_type, body = fault
@@ -343,6 +351,37 @@ class Simulator:
             return self._missing_route(request)
         except _Reject as rej:
             return self._reject(rej, request)
+
+    def _take_fault(self, path: str, raw: bytes) -> Fault | None:
+        for fault in self.config.faults:
+            if fault.times > 0 and fault.matches(path, raw):
+                fault.times -= 1
+                if fault.times == 0:
+                    self.config.faults.remove(fault)
+                return fault
+        return None
+
+    async def _faulty(self, fault: Fault, request: web.Request, handler: _Handler) -> web.StreamResponse:
+        """The answer a scripted fault gives (see `Fault`); the real handler runs first where it says so."""
+        real: web.StreamResponse | None = None
+        if fault.after or fault.kind in ("truncate", "corrupt"):
+            real = await self._middleware_rest(request, handler)
+        if fault.kind == "reset":
+            if request.transport is not None:
+                request.transport.abort()  # no status line, no body: the client sees the connection drop
+            raise asyncio.CancelledError
+        if fault.kind == "delay":
+            await asyncio.sleep(fault.seconds)
+            return real if real is not None else await self._middleware_rest(request, handler)
+        if fault.kind in ("truncate", "corrupt"):
+            body = real.body if isinstance(real, web.Response) and isinstance(real.body, bytes) else b""
+            spoiled = body[: len(body) // 2] if fault.kind == "truncate" else body[:64] + b"\x00garbage" * 64
+            content_type = real.content_type if isinstance(real, web.Response) else "application/octet-stream"
+            return web.Response(status=real.status if real else 200, body=spoiled, content_type=content_type)
+        headers = {"Content-Type": fault.content_type}
+        if fault.retry_after is not None:
+            headers["Retry-After"] = fault.retry_after
+        return web.Response(status=fault.status, body=fault.body.encode(), headers=headers)
 
     def _offered(self, request: web.Request) -> bool:
         """False when the matched route does not exist in the current dialect (unmatched paths pass)."""
@@ -756,9 +795,10 @@ class Simulator:
         )
 
     def _solo_buttons(self, make: Callable[..., list[dict[str, Any]]], u: str) -> list[dict[str, Any]]:
-        """An upscaled image's buttons as this dialect's accounts show them: Animate on TA, ❤️ but on NZ."""
+        """An upscaled image's buttons as this dialect's accounts show them: ❤️ but on NZ; Animate on TA, and behind
+        new-api, which passes on the buttons of the TA proxy it routes /submit/video to but refuses Animate (§7)."""
         dialect = self.config.dialect
-        return make(u, animate=dialect == "ta", bookmark=dialect != "nz")
+        return make(u, animate=dialect in ("ta", "na"), bookmark=dialect != "nz")
 
     def _grid_task(
         self,

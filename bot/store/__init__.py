@@ -6,7 +6,7 @@ from bot.store.inputs import InputRepository
 from bot.store.jobs import JobRepository, Row, SqlValue
 from bot.store.people import PeopleRepository
 from bot.store.questions import QuestionRepository
-from bot.store.results import ResultRepository
+from bot.store.results import ResultRepository, StoredResult
 
 __all__ = [
     "ButtonRepository",
@@ -19,4 +19,5 @@ __all__ = [
     "Row",
     "SqlValue",
     "StoredButton",
+    "StoredResult",
 ]

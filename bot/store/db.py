@@ -118,6 +118,23 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN result_height INTEGER;
     CREATE INDEX jobs_awaiting ON jobs(chat_id, user_id, state);
     """,
+    # Video: a job's results are several files (a video task's clips, each with its thumbnail, and a still of
+    # the grid at position 0); what was made of each clip is kept on the job.
+    """
+    CREATE TABLE results_by_position (
+        job_id INTEGER NOT NULL REFERENCES jobs(id),
+        position INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        thumbnail BLOB,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (job_id, position)
+    );
+    INSERT INTO results_by_position (job_id, position, data, created_at)
+        SELECT job_id, 0, image, created_at FROM results;
+    DROP TABLE results;
+    ALTER TABLE results_by_position RENAME TO results;
+    ALTER TABLE jobs ADD COLUMN result_clips TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

@@ -33,6 +33,7 @@ COLUMNS = frozenset(
         "preview_url",
         "result_url",
         "result_text",
+        "result_clips",
         "dimensions",
         "unattended",
         "input_given",

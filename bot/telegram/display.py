@@ -17,14 +17,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyParameters
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram import InlineKeyboardMarkup, InputMediaPhoto, InputMediaVideo, Message, ReplyParameters
+from telegram.constants import FileSizeLimit
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
 from bot.jobs import (
     Asks,
     ButtonView,
     ChatUnreachable,
+    Clip,
+    ClipFile,
     DisplayUnavailable,
     Job,
     JobState,
@@ -35,14 +38,17 @@ from bot.jobs import (
 )
 from bot.mj import Produces
 from bot.telegram.miniapp import page_url
-from bot.telegram.photos import NotAnImage, Photo, aspect_ratio, fit_photo, image_size, placeholder
+from bot.telegram.photos import NotAnImage, Photo, aspect_ratio, fit_photo, image_size, placeholder, video_thumbnail
 from bot.telegram.regions import grid_overlay
 from bot.telegram.sending import Lane, Overtaken, Send, Sender
 from bot.telegram.texts import text
 from bot.telegram.views import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
+    Unsent,
     caption,
+    clip_caption,
+    clip_notes,
     keyboard,
     plain,
     question_keyboard,
@@ -54,6 +60,9 @@ log = logging.getLogger(__name__)
 _GONE = ("message to edit not found", "message can't be edited", "there is no media", "message_id_invalid")
 _NO_PHOTOS = "not enough rights to send photos"
 _NO_TEXT = "not enough rights to send text"
+_NO_VIDEOS = "not enough rights to send videos"
+_TOO_LARGE = "too large"  # Telegram answers an upload over its limit with HTTP 413, which PTB raises as NetworkError
+UPLOAD_LIMIT = int(FileSizeLimit.FILESIZE_UPLOAD)  # 50 MB: what bots may upload, videos and files alike
 
 
 class _Gone(Exception):
@@ -202,6 +211,28 @@ class TelegramDisplay:
         except BadRequest as exc:
             # Asking again would get the same answer: say it in plain words rather than not at all.
             log.error("job %d: Telegram refused the outcome (%s); sending it as plain text", job.id, exc.message)
+            return await self._plain_fallback(job)
+        except (TelegramError, Overtaken) as exc:
+            raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    async def show_video(
+        self, job: Job, clips: Sequence[ClipFile], still: bytes | None, buttons: Sequence[ButtonView]
+    ) -> Shown | None:
+        """One clip: the status message becomes the video. A grid: the status message shows its still and the
+        pick buttons, and the clips follow as an album. A clip Telegram cannot take is passed on as its link."""
+        job = await self._with_status(job)
+        if job.shown.message_id is not None:
+            self._shown.pop((job.origin.chat_id, job.shown.message_id), None)
+        markup = keyboard(buttons)
+        try:
+            if len(clips) == 1:
+                return await self._show_clip(job, clips[0], markup)
+            return await self._show_clips(job, clips, still, markup)
+        except Forbidden as exc:
+            log.warning("job %d: cannot write to chat %d any more: %s", job.id, job.origin.chat_id, exc)
+            return None
+        except BadRequest as exc:
+            log.error("job %d: Telegram refused the video (%s); sending it as plain text", job.id, exc.message)
             return await self._plain_fallback(job)
         except (TelegramError, Overtaken) as exc:
             raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
@@ -388,6 +419,106 @@ class TelegramDisplay:
         photo_id = _photo_id(edited) if photo is not None and edited is not None else None
         return _Posted(job.origin.chat_id, job.shown.message_id, photo_id)
 
+    async def _show_clip(self, job: Job, file: ClipFile, markup: InlineKeyboardMarkup | None) -> Shown:
+        why = _unsendable(file)
+        if why is None:
+            try:
+                return await self._post_clip(job, file, markup)
+            except (BadRequest, NetworkError) as exc:
+                why = _refusal(job, exc)
+        posted = await self._show_final(job, _caption(job, clip_notes(job, [(1, file.clip, why)])), markup)
+        return self._as_shown(job, posted)
+
+    async def _post_clip(self, job: Job, file: ClipFile, markup: InlineKeyboardMarkup | None) -> Shown:
+        """The status message becomes the video; a text status message is answered by it instead."""
+        text_html = _caption(job)
+        if job.shown.as_text:
+            await self.bot.send_video(
+                job.origin.chat_id,
+                _bytes(file),
+                **await _video_fields(job, file, 1),
+                reply_parameters=_reply_to(job.shown.message_id),
+                message_thread_id=job.origin.thread_id,
+                rate_limit_args=_RESULT,
+            )
+            return self._as_shown(job, await self._show_final(job, text_html, markup))
+        fields = await _video_fields(job, file, 1)
+        try:
+            video = InputMediaVideo(_bytes(file), caption=text_html, **fields)
+            await self._edit(job, text_html, markup, video=video, send=_outcome_send(job))
+        except _Gone as gone:
+            log.info("job %d: status message gone, sending the video as a new message", job.id)
+            message = await self.bot.send_video(
+                gone.chat_id,
+                _bytes(file),
+                caption=text_html,
+                reply_markup=markup,
+                reply_parameters=_reply_to(job.origin.request_message_id),
+                message_thread_id=job.origin.thread_id,
+                rate_limit_args=_RESULT,
+                **fields,
+            )
+            return Shown(message.message_id)
+        return Shown(job.shown.message_id)
+
+    async def _show_clips(
+        self, job: Job, clips: Sequence[ClipFile], still: bytes | None, markup: InlineKeyboardMarkup | None
+    ) -> Shown:
+        numbered = list(enumerate(clips, 1))
+        unsent = [(n, f.clip, why) for n, f in numbered if (why := _unsendable(f)) is not None]
+        sendable = [(n, f) for n, f in numbered if _unsendable(f) is None]
+        photo = await _fit(job, still) if still is not None and not job.shown.as_text else None
+        text_html = _caption(job, clip_notes(job, unsent))
+        posted = await self._show_final(job, text_html, markup, photo.data if photo else None)
+        refused = await self._send_clips(job, sendable, posted)
+        if refused:  # their links join the message that shows the grid
+            at = replace(job, origin=replace(job.origin, chat_id=posted.chat_id), shown=self._as_shown(job, posted))
+            notes = clip_notes(job, sorted(unsent + refused))
+            await self._edit(at, _caption(job, notes), markup, send=_outcome_send(at))
+        return self._as_shown(job, posted)
+
+    async def _send_clips(
+        self, job: Job, clips: Sequence[tuple[int, ClipFile]], posted: _Posted
+    ) -> list[tuple[int, Clip, Unsent]]:
+        """The clips as one album answering the grid; the ones Telegram refuses, and why."""
+        if len(clips) < 2:
+            return [refused for n, file in clips if (refused := await self._send_clip(job, n, file, posted))]
+        media = [
+            InputMediaVideo(_bytes(f), caption=clip_caption(job, n), **await _video_fields(job, f, n)) for n, f in clips
+        ]
+        try:
+            await self.bot.send_media_group(
+                posted.chat_id,
+                media,
+                reply_parameters=_reply_to(posted.message_id),
+                message_thread_id=job.origin.thread_id,
+                rate_limit_args=_RESULT,
+            )
+        except (BadRequest, NetworkError) as exc:
+            why = _refusal(job, exc)
+            if why is not Unsent.TOO_LARGE:
+                return [(n, file.clip, why) for n, file in clips]
+            # Telegram does not say which one was too large: each goes on its own.
+            return [refused for n, file in clips if (refused := await self._send_clip(job, n, file, posted))]
+        return []
+
+    async def _send_clip(
+        self, job: Job, number: int, file: ClipFile, posted: _Posted
+    ) -> tuple[int, Clip, Unsent] | None:
+        try:
+            await self.bot.send_video(
+                posted.chat_id,
+                _bytes(file),
+                caption=clip_caption(job, number),
+                reply_parameters=_reply_to(posted.message_id),
+                message_thread_id=job.origin.thread_id,
+                rate_limit_args=_RESULT,
+                **await _video_fields(job, file, number),
+            )
+        except (BadRequest, NetworkError) as exc:
+            return number, file.clip, _refusal(job, exc)
+        return None
+
     async def _plain_fallback(self, job: Job) -> Shown | None:
         try:
             message = await self.bot.send_message(
@@ -456,20 +587,22 @@ class TelegramDisplay:
         markup: InlineKeyboardMarkup | None,
         *,
         photo: bytes | None = None,
+        video: InputMediaVideo | None = None,
         send: Send,
     ) -> Message | None:
         """Edit the status message; an unchanged message is not an error (None). Raises _Gone."""
         chat_id, message_id = job.origin.chat_id, job.shown.message_id
         if message_id is None:
             raise _Gone(chat_id)
+        media = video if video is not None else InputMediaPhoto(photo, caption=text_html) if photo is not None else None
         try:
             if job.shown.as_text:
                 result = await self.bot.edit_message_text(
                     text_html, chat_id=chat_id, message_id=message_id, reply_markup=markup, rate_limit_args=send
                 )
-            elif photo is not None:
+            elif media is not None:
                 result = await self.bot.edit_message_media(
-                    InputMediaPhoto(photo, caption=text_html),
+                    media,
                     chat_id=chat_id,
                     message_id=message_id,
                     reply_markup=markup,
@@ -523,9 +656,49 @@ def _outcome_send(job: Job) -> Send:
     return Send(Lane.RESULT, ("message", job.shown.message_id))
 
 
-def _caption(job: Job) -> str:
+def _caption(job: Job, notes: Sequence[str] = ()) -> str:
     """What the status message says: a photo's caption holds 1024 characters, a text message 4096."""
-    return caption(job, TEXT_LIMIT if job.shown.as_text else CAPTION_LIMIT)
+    return caption(job, TEXT_LIMIT if job.shown.as_text else CAPTION_LIMIT, notes)
+
+
+def _unsendable(file: ClipFile) -> Unsent | None:
+    """Why a clip can only be passed on as its link, as far as is known before Telegram is asked."""
+    if file.clip.too_large or (file.data is not None and len(file.data) > UPLOAD_LIMIT):
+        return Unsent.TOO_LARGE
+    if file.clip.missing or file.data is None:
+        return Unsent.MISSING
+    return None
+
+
+def _refusal(job: Job, exc: BadRequest | NetworkError) -> Unsent:
+    """A refused video upload in words the views know; anything else is raised again (a retry may help)."""
+    problem = exc.message.lower()
+    if isinstance(exc, BadRequest) and _NO_VIDEOS in problem:
+        log.info("job %d: the chat takes no videos; their links are sent", job.id)
+        return Unsent.BARRED
+    if not isinstance(exc, BadRequest) and _TOO_LARGE in problem:
+        log.warning("job %d: Telegram refused a clip as too large; its link is sent", job.id)
+        return Unsent.TOO_LARGE
+    raise exc
+
+
+def _bytes(file: ClipFile) -> bytes:
+    assert file.data is not None  # only clips whose bytes were kept are sent
+    return file.data
+
+
+async def _video_fields(job: Job, file: ClipFile, number: int) -> dict[str, Any]:
+    """What Telegram is told of a clip besides its bytes: its size and length, whether it streams, a thumbnail."""
+    clip = file.clip
+    thumbnail = await asyncio.to_thread(video_thumbnail, file.thumbnail) if file.thumbnail else None
+    return {
+        "filename": f"midjourney-{job.task_id or job.id}-{number}.mp4",
+        "width": clip.width,
+        "height": clip.height,
+        "duration": max(1, round(clip.seconds)) if clip.seconds else None,
+        "supports_streaming": clip.streamable,
+        "thumbnail": thumbnail,
+    }
 
 
 def _photo_id(message: Message) -> str | None:

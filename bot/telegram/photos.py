@@ -117,3 +117,23 @@ def placeholder(ratio: tuple[int, int] = (1, 1), long_side: int = 512) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
+
+
+THUMBNAIL_SIDE = 320  # Telegram's rules for a video's thumbnail: JPEG, at most 320×320 and under 200 kB
+THUMBNAIL_MAX_BYTES = 200_000
+
+
+def video_thumbnail(data: bytes) -> bytes | None:
+    """A still as the thumbnail Telegram takes for a video; None for what Pillow cannot read."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            still = image.convert("RGB")  # the first frame of an animated WebP
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+    still.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    for quality in (85, 70, 50):
+        buffer = io.BytesIO()
+        still.save(buffer, "JPEG", quality=quality)
+        if buffer.tell() < THUMBNAIL_MAX_BYTES:
+            return buffer.getvalue()
+    return None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from enum import StrEnum
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
-from bot.jobs import ButtonView, Choices, Dimensions, Job, JobKind, JobState, Picture, Problem, Question
+from bot.jobs import ButtonView, Choices, Clip, Dimensions, Job, JobKind, JobState, Picture, Problem, Question, Video
 from bot.jobs.modals import REGION_GRID
 from bot.jobs.model import Asks
 from bot.mj import ButtonAction, ButtonMeaning, Row, important_tokens, meaning, numbered_prompts
@@ -65,6 +66,8 @@ def status_line(job: Job) -> str:
             picture = job.outcome if isinstance(job.outcome, Picture) else None
             if picture is not None and picture.missing:
                 return text(lang, "error_download_failed", url=picture.url or "")
+            if isinstance(job.outcome, Video) and not job.outcome.clips:
+                return text(lang, "error_video_no_clips")
             return ""
     return _problem_line(job)
 
@@ -98,6 +101,8 @@ def _problem_line(job: Job) -> str:
             return text(lang, "error_not_offered", feature=plain_text(lang, _FEATURES.get(detail, "feature_this")))
         case Problem.CHAT_UNREACHABLE:
             return ""
+        case Problem.LOST:
+            return text(lang, "error_lost")
     return text(lang, "error_task_failed_plain")
 
 
@@ -109,14 +114,16 @@ _FEATURES = {
     "/mj/insight-face/swap": "feature_swap",
     "/mj/submit/upload-discord-images": "feature_references",
     "/mj/submit/modal": "feature_modal",
+    "/mj/submit/video": "feature_video",
 }
 
 
-def caption(job: Job, limit: int = CAPTION_LIMIT) -> str:
+def caption(job: Job, limit: int = CAPTION_LIMIT, notes: Sequence[str] = ()) -> str:
     """Headline, the prompt in bold (or what was asked), and in groups who asked, within `limit` characters.
 
     A finished image has no headline: its prompt comes first, like Midjourney's own message. Finished
-    text to pick from (describe, shorten) shows the prompts instead.
+    text to pick from (describe, shorten) shows the prompts instead. `notes` (HTML lines) follow the headline:
+    what became of a video's clips.
     """
     tail = _attribution(job) if job.origin.in_group else ""
     if job.request.button is not None:
@@ -125,6 +132,7 @@ def caption(job: Job, limit: int = CAPTION_LIMIT) -> str:
         head, subject = choices_text(job, limit - visible_length(tail) - 2), ""
     else:
         head, subject = status_line(job), job.request.prompt
+    head = "\n".join(line for line in (head, *notes) if line)
     fixed = visible_length(head) + visible_length(tail) + 4  # the line breaks between the parts
     prompt = _shorten(subject, limit - fixed)
     body = f"<b>{html.escape(prompt)}</b>" if prompt else _kind_title(job)
@@ -189,7 +197,42 @@ def press_title(sense: ButtonMeaning, lang: str) -> str:
             return plain_text(lang, "action_describe_again")
         case ButtonAction.SHORTEN_DETAILS:
             return plain_text(lang, "action_shorten_details")
+        case ButtonAction.ANIMATE | ButtonAction.EXTEND if sense.detail in ("high", "low"):
+            return plain_text(lang, f"action_{sense.action}_{sense.detail}")
+        case ButtonAction.VIDEO_UPSCALE if sense.index:
+            return plain_text(lang, "action_clip", n=sense.index)
     return ""
+
+
+# -- videos ----------------------------------------------------------------------------------------
+
+
+class Unsent(StrEnum):
+    """Why a clip of a finished video reaches the chat only as its link."""
+
+    MISSING = "download_failed"  # it could not be downloaded
+    TOO_LARGE = "too_large"  # it is larger than Telegram lets bots send
+    BARRED = "barred"  # the chat does not let the bot send videos
+
+
+def clip_notes(job: Job, unsent: Sequence[tuple[int, Clip, Unsent]]) -> list[str]:
+    """A line for each clip that is passed on as its link (`(number, clip, why)`), and for a grid, what to do."""
+    lang = job.origin.language
+    video = job.outcome if isinstance(job.outcome, Video) else None
+    grid = video is not None and video.is_grid
+    lines = []
+    for number, clip, why in unsent:
+        if grid:
+            lines.append(text(lang, f"clip_{why}", n=number, url=clip.url))
+        else:
+            lines.append(text(lang, f"video_{why}", url=clip.url))
+    if grid and video is not None and len(unsent) < len(video.clips):
+        lines.append(text(lang, "video_grid_hint", count=len(video.clips)))
+    return lines
+
+
+def clip_caption(job: Job, number: int) -> str:
+    return text(job.origin.language, "clip_caption", n=number)
 
 
 def _attribution(job: Job) -> str:

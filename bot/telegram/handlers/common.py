@@ -8,6 +8,7 @@ from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, User
 from telegram.error import BadRequest
 
 from bot.jobs import Origin
+from bot.jobs.prompts import normalized
 from bot.telegram.texts import language_of, text
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ def origin_of(message: MaybeInaccessibleMessage, user: User | None) -> Origin:
 
 
 def normalize_prompt(raw: str) -> str:
-    """Telegram clients turn `--` into an em dash; Midjourney parameters need the two hyphens back."""
-    return " ".join(raw.replace("—", "--").split())
+    """Telegram clients turn `--` into an em dash; control characters and bidi overrides go."""
+    return normalized(raw)
 
 
 async def say(message: Message, lang: str, key: str, **values: object) -> None:

@@ -69,11 +69,16 @@ async def tell_seed(
     except UnknownJob:
         reply = text(lang, "seed_unknown")
     except NoSeed as exc:
-        log.info("seed of job %s in chat %d: %s", job_id, origin.chat_id, exc.reason)
-        if exc.not_offered:
-            reply = text(lang, "error_not_offered", feature=plain_text(lang, "feature_seed"))
-        else:
-            reply = text(lang, "seed_failed", reason=reason(lang, exc.reason))
+        log.warning("seed of job %s in chat %d: %s", job_id, origin.chat_id, exc)
+        reply = _no_seed(lang, exc)
     else:
         reply = text(lang, "seed_result", seed=seed)
     await asking.reply_html(reply, do_quote=True)
+
+
+def _no_seed(lang: str, exc: NoSeed) -> str:
+    if exc.problem == "not_offered":
+        return text(lang, "error_not_offered", feature=plain_text(lang, "feature_seed"))
+    if exc.problem == "refused":
+        return text(lang, "seed_failed", reason=reason(lang, exc.reason))
+    return text(lang, "error_misconfigured" if exc.problem == "misconfigured" else "error_unavailable")
