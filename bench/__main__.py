@@ -51,7 +51,8 @@ def _title(out: Outcome) -> str:
     image = f", {s.result_bytes / 2**20:.1f} MiB result" if s.result_bytes else ""
     task = f", {s.task_seconds:.0f}-s tasks" if s.task_seconds != 20.0 else ""
     chats = f", {s.per_chat} a chat" if s.per_chat != 5 else ""
-    return f"{s.bot} N={s.jobs}{flood}{image}{task}{chats}"
+    hooks = ", notifyHook" if s.callbacks else ""
+    return f"{s.bot} N={s.jobs}{flood}{image}{task}{chats}{hooks}"
 
 
 def _rows(outs: list[Outcome]) -> list[tuple[str, Callable[[Outcome], str]]]:
@@ -134,6 +135,7 @@ def _scenarios(args: argparse.Namespace) -> list[Scenario]:
             task_seconds=args.task_seconds,
             poll_interval=args.poll_interval,
             per_chat=args.per_chat,
+            callbacks=args.callbacks,
         )
         for n in args.jobs
         for bot in args.bots
@@ -167,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--task-seconds", type=float, default=20.0, help="how long a task runs at the simulator")
     parser.add_argument("--poll-interval", type=float, default=2.0, help="POLL_INTERVAL of both bots")
     parser.add_argument("--per-chat", type=int, default=5, help="jobs started in each chat (every 4th is a group)")
+    parser.add_argument("--callbacks", action="store_true", help="the simulator posts notifyHook callbacks")
     parser.add_argument("--image-mb", type=float, help="instead: one job whose result is a noise PNG this big")
     parser.add_argument("--out", help="also write the table here")
     parser.add_argument("--json", help="write every run's raw figures here")

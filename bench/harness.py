@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ class Scenario:
     group_every: int = 4  # every 4th chat is a group (the rest are private chats)
     image_size: int = 512  # long side of the simulator's grids
     result_bytes: int | None = None  # serve a noise PNG this big as every result (the memory figure)
+    callbacks: bool = False  # the simulator posts notifyHook callbacks to the bot's HTTP server
 
     @property
     def chats(self) -> int:
@@ -81,6 +83,13 @@ class _Job:
     request_id: int
     sent_at: float  # epoch seconds
     delivered_at: float | None = None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _proc_cpu(pid: int) -> float:
@@ -149,7 +158,7 @@ class Run:
             "submitted_seconds": 2.0,
             "render_seconds": self.s.task_seconds - 2.0,
             "image_size": self.s.image_size,
-            "callbacks": False,
+            "callbacks": self.s.callbacks,
         }
         if self.s.result_bytes:
             config["result_bytes"] = self.s.result_bytes
@@ -179,6 +188,9 @@ class Run:
         }
         if profile := os.environ.get("BENCH_PROFILE"):
             env["BENCH_PROFILE"] = profile
+        if self.s.callbacks:
+            port = _free_port()
+            env |= {"PORT": str(port), "LISTEN_HOST": "127.0.0.1", "MJ_CALLBACK_BASE_URL": f"http://127.0.0.1:{port}"}
         return subprocess.Popen(
             [sys.executable, "-m", BOTS[self.s.bot]],
             cwd=self.dir,  # no .env of a developer's is read
