@@ -65,7 +65,7 @@ class Scheduler:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
             self._loop_task = None
-        busy: list[asyncio.Task[Any]] = [*self._workers.values(), *self._detached]
+        busy: list[asyncio.Task[Any]] = [*self._workers.values(), *self._detached, *self.runner.pending()]
         if busy:
             _, pending = await asyncio.wait(busy, timeout=self.stop_grace)
             for task in pending:
