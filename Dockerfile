@@ -6,9 +6,11 @@ WORKDIR /src
 RUN python -m venv --without-pip /opt/venv
 # The dependencies first, at the versions CI tests (constraints.txt): this layer is rebuilt only when they
 # change. A stand-in package lets pip read pyproject.toml's dependencies before the code is copied.
+# EXTRAS=simulator adds what the simulator needs to render videos (compose's simulator profile builds that).
+ARG EXTRAS=""
 COPY pyproject.toml constraints.txt README.md LICENSE ./
 RUN mkdir bot && touch bot/__init__.py \
-    && pip --python /opt/venv/bin/python install --constraint constraints.txt . \
+    && pip --python /opt/venv/bin/python install --constraint constraints.txt ".${EXTRAS:+[$EXTRAS]}" \
     && rm -r bot
 COPY bot ./bot
 RUN pip --python /opt/venv/bin/python install --no-deps --force-reinstall .

@@ -19,7 +19,7 @@ import httpx
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.callbacks import callback_routes
 from bot.config import Settings
@@ -35,6 +35,7 @@ from bot.telegram.commands import CommandMenus
 from bot.telegram.display import TelegramDisplay
 from bot.telegram.handlers.photos import Photos
 from bot.telegram.miniapp import RegionApp
+from bot.telegram.sending import Budgets, Sender
 from bot.telegram.texts import LANGUAGES
 from bot.telegram.webhook import WebhookReceiver
 from bot.translate import Translator, translator_for
@@ -83,8 +84,9 @@ def build(
     mj_transport: httpx.AsyncBaseTransport | None = None,
     image_transport: httpx.AsyncBaseTransport | None = None,
     translate_transport: httpx.AsyncBaseTransport | None = None,
+    budgets: Budgets | None = None,
 ) -> BotRuntime:
-    """Wire the bot without touching the network or the disk."""
+    """Wire the bot without touching the network or the disk (`budgets`: Telegram's, unless a test is in a hurry)."""
     client = MJClient(
         settings.mj_base_url,
         settings.mj_api_key.get_secret_value() if settings.mj_api_key else None,
@@ -97,6 +99,7 @@ def build(
     )
     images = ImageFetcher(transport=image_transport, proxy=settings.mj_proxy)
     db = Database(settings.database_path)
+    sender = Sender(budgets)  # Telegram's budgets, per chat and overall, with results before progress
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -104,7 +107,7 @@ def build(
         .base_file_url(settings.telegram_file_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .concurrent_updates(64)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(sender)
     )
     if settings.telegram_proxy:  # else httpx follows HTTPS_PROXY / ALL_PROXY / NO_PROXY
         builder = builder.proxy(settings.telegram_proxy).get_updates_proxy(settings.telegram_proxy)
@@ -114,7 +117,7 @@ def build(
         client,
         db,
         images,
-        TelegramDisplay(app.bot, public_url=settings.public_url),
+        TelegramDisplay(app.bot, sender, public_url=settings.public_url),
         job_timeout=settings.job_timeout_minutes * 60,
         edit_interval=settings.status_edit_interval,
         input_timeout=settings.input_timeout_minutes * 60,

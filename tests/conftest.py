@@ -12,10 +12,14 @@ import pytest
 from bot.app import BotRuntime, build, start, stop
 from bot.config import Settings
 from bot.simulator import Simulator, SimulatorConfig
+from bot.telegram.sending import Budgets
 from tests.fake_telegram import FakeTelegram
 
 BOT_TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 MJ_KEY = "sk-sim-secret-key-0042"
+# Telegram's budgets sixty times faster (a chat's one message a second, a group's twenty a minute): the tests
+# would spend most of their time waiting otherwise. tests/test_sending.py runs the bot with the real ones.
+QUICK = Budgets(chat_spacing=1 / 60, chat_margin=0.15 / 60, group_span=1.0)
 
 
 @pytest.fixture
@@ -67,8 +71,8 @@ def settings_for(tg: FakeTelegram, sim: Simulator, tmp_path: Path) -> Callable[.
 
 
 @asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[BotRuntime]:
-    bot = build(settings)
+async def running(settings: Settings, *, budgets: Budgets | None = QUICK) -> AsyncIterator[BotRuntime]:
+    bot = build(settings, budgets=budgets)
     await start(bot)
     try:
         yield bot

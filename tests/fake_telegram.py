@@ -415,6 +415,15 @@ class EntityParseError(Exception):
     """A tdlib-style parse error (message without the ``can't parse entities`` prefix)."""
 
 
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
+
+
+def _command_entities(text: str) -> list[JSONDict]:
+    """The bot_command entity Telegram's clients mark at the start of a text: only the command's own characters."""
+    command = _COMMAND.match(text)
+    return [{"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}] if command else []
+
+
 def utf16_len(text: str) -> int:
     """Length of ``text`` in UTF-16 code units (the unit of Telegram entity offsets)."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
@@ -2028,9 +2037,7 @@ class FakeTelegram:
         if anonymous:
             msg.sender_chat = chat.to_json()
         msg.text = msg.parsed_text = text
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0] if text.strip() else text
-            msg.entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        msg.entities = _command_entities(text)
         msg.reply_to_message_id = reply_to
         msg.message_thread_id = thread_id
         msg._snapshot("send", "text", False)
@@ -2057,10 +2064,7 @@ class FakeTelegram:
         if msg.from_bot or msg.text is None:
             raise ValueError(f"message {message_id} is not a user's text message")
         msg.text = msg.parsed_text = text
-        msg.entities = []
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0] if text.strip() else text
-            msg.entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
+        msg.entities = _command_entities(text)
         msg.edits += 1
         msg.edit_date = int(time.time())
         msg._snapshot("edit", "text", False)
@@ -2170,8 +2174,7 @@ class FakeTelegram:
         msg = self._new_message(chat, from_bot=False, user={})
         msg.sender_chat = chat.to_json()
         msg.text = msg.parsed_text = text
-        if text.startswith("/"):
-            msg.entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(text.split()[0])}]
+        msg.entities = _command_entities(text)
         msg._snapshot("send", "text", False)
         self._enqueue({"channel_post": self._message_json(msg)})
         return msg

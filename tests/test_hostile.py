@@ -138,6 +138,10 @@ async def test_unknown_commands_get_a_pointer_where_they_are_meant_for_the_bot(
     tg.send_text(chat, "/frobnicate now")
     reply = await tg.wait_for(lambda: tg.last_bot_message(chat))
     assert "I don't know the command /frobnicate" in reply.plain_text
+    tg.send_text(chat, "/x," + "y" * 4000)  # Telegram's command is "/x"; the rest is not quoted back
+    long = await tg.wait_for(lambda: next((m for m in tg.bot_messages(chat) if "/x" in m.plain_text), None))
+    assert "I don't know the command /x" in long.plain_text
+    assert "yyyy" not in long.plain_text
     tg.send_text(group, "/frobnicate")  # maybe another bot's
     tg.send_text(group, "/frobnicate@other_bot")
     tg.send_text(group, "/frobnicate@mj_test_bot")

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 50_000_000  # nothing larger could be passed on to a chat anyway
 MAX_CLIP_BYTES = 50_000_000  # the same for clips: a larger one is passed on as its link, never downloaded
+# Downloads in flight at once; the rest wait here, not in httpcore's pool, which looks at every waiting
+# request for every connection it frees (a thousand results at once cost seconds of CPU there).
+_IN_FLIGHT = 32
 
 
 class ImageDownloadError(Exception):
@@ -58,6 +61,7 @@ class ImageFetcher:
         proxy: str | None = None,
     ) -> None:
         self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=True, transport=transport, proxy=proxy)
+        self._in_flight = asyncio.Semaphore(_IN_FLIGHT)
         self.attempts = attempts
         self._backoff_wait = wait_exponential_jitter(multiplier=backoff, max=MAX_RETRY_AFTER, jitter=backoff)
 
@@ -95,7 +99,7 @@ class ImageFetcher:
         return float(self._backoff_wait(state))
 
     async def _fetch_once(self, url: str, limit: int, check: Callable[[bytes], str | None]) -> bytes:
-        async with self._http.stream("GET", url) as response:
+        async with self._in_flight, self._http.stream("GET", url) as response:
             if response.status_code >= 500 or response.status_code == 429:
                 raise _Transient(f"HTTP {response.status_code}", _retry_after(response.headers.get("retry-after")))
             if response.status_code != 200:

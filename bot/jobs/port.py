@@ -42,14 +42,19 @@ class ClipFile:
 
 
 class Display(Protocol):
-    async def post_status(self, job: Job) -> Shown:
-        """Post the job's status message; raise ChatUnreachable, or anything else when it failed for now."""
+    async def post_status(self, job: Job) -> Shown | None:
+        """Post the job's status message; raise ChatUnreachable, or anything else when it failed for now.
+
+        None: it was not posted and is not needed any more (the job's outcome was shown first). Nothing
+        waits for it: an outcome that is ready before it settles it (`show_outcome`).
+        """
 
     async def show_progress(self, job: Job, preview: bytes | None) -> None:
-        """Update the status message of a running job (best effort: never raises)."""
+        """Update the status message of a running job (best effort: never raises, returns before it is shown)."""
 
     async def show_outcome(self, job: Job, image: bytes | None, buttons: Sequence[ButtonView]) -> Shown | None:
-        """Show a finished job. None: the chat cannot be reached any more (nothing to retry).
+        """Show a finished job, in its status message even if that is still being posted. None: the chat
+        cannot be reached any more (nothing to retry).
 
         Raise to be asked again later (Telegram is unreachable, for instance).
         """

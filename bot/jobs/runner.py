@@ -109,6 +109,11 @@ class JobRunner:
         self._progress: dict[int, _Progress] = {}
         self._modal_prompt: dict[int, str] = {}  # what a code-21 answer pre-filled, until the person is asked
         self._lists_tasks = True  # the provider has a task list to find lost submits in, as far as we know
+        self._pending: set[asyncio.Task[Shown | _Unreachable | None]] = set()  # status messages on their way
+
+    def pending(self) -> list[asyncio.Task[Shown | _Unreachable | None]]:
+        """Status messages still on their way: a stop lets them finish, so where a job is shown is recorded."""
+        return list(self._pending)
 
     # -- steps -------------------------------------------------------------------------------------
 
@@ -116,22 +121,22 @@ class JobRunner:
         """A new job: post its status message and submit it, without waiting long for Telegram.
 
         A chat that takes nothing from the bot answers at once, and then nothing is submitted (nobody
-        would see what it cost); a slow status message does not hold up the submit. A job that waits
-        in the bot's own queue only gets its status message: it is submitted when admitted.
+        would see what it cost); a slow status message does not hold up the submit, nor anything after
+        it: it is posted when Telegram's budget allows, and records itself (`pending` keeps it alive). A
+        job that waits in the bot's own queue only gets its status message: it is submitted when admitted.
         """
         if job.state is JobState.WAITING:
             await self._hold(job)
             return
         posting = asyncio.create_task(self._post_status(job), name=f"status-{job.id}")
+        self._pending.add(posting)
+        posting.add_done_callback(self._pending.discard)
         await asyncio.wait({posting}, timeout=STATUS_HEAD_START)
         if posting.done() and posting.result() is _UNREACHABLE:
             await self._unreachable(job)
             return
-        try:
-            job = await self._submit(job)
-        finally:
-            shown = await posting  # a stop during the submit still records where the job is shown
-        if isinstance(shown, Shown):
+        job = await self._submit(job)
+        if posting.done() and isinstance(shown := posting.result(), Shown):
             job = job.status_shown(shown)
         await self._after_submit(job)
 
@@ -525,6 +530,7 @@ class JobRunner:
 
     async def _post_status(self, job: Job) -> Shown | _Unreachable | None:
         """Where the status message is; None when it could not be posted now, _UNREACHABLE when never."""
+        self._progress[job.id] = _Progress(_fingerprint(job), time.monotonic(), None)
         try:
             shown = await self.display.post_status(job)
         except ChatUnreachable:
@@ -532,8 +538,8 @@ class JobRunner:
         except Exception as exc:  # the job goes on; its outcome will be posted as a new message
             log.warning("job %d: could not post the status message: %s", job.id, exc)
             return None
-        self._progress[job.id] = _Progress(_fingerprint(job), time.monotonic(), None)
-        await self.records.save(job, job.status_shown(shown))  # only these columns: the submit writes others
+        if shown is not None:
+            await self.records.save(job, job.status_shown(shown))  # only these columns: the submit writes others
         return shown
 
     async def _show(self, job: Job) -> None:
@@ -553,6 +559,8 @@ class JobRunner:
             return
         url = job.progress.preview_url
         tried = last.preview_url if last is not None else None
+        if job.shown.message_id is None:
+            url = None  # no status message yet to show it in: the download would be wasted
         preview = await self._preview(job, url) if url and url != tried else None
         try:
             async with asyncio.timeout(PROGRESS_TIMEOUT):

@@ -1,10 +1,10 @@
 """The one scheduler: it alone decides who works on job X, and when.
 
 At most one worker runs per job. News about a job's task — from the poll loop, or from a provider
-callback (`heard_of`: the task is fetched first, then `push`ed) — is put in the job's inbox, where it
-replaces older news unless it is itself older (a late poll answer must not hide a SUCCESS pushed
-meanwhile), and the job's worker applies it. Applying the same news twice changes nothing, so a task
-reported by two sources is applied once and delivered once.
+callback (`heard_of`: the tasks callbacks name are looked up together first, then `push`ed) — is put
+in the job's inbox, where it replaces older news unless it is itself older (a late poll answer must
+not hide a SUCCESS pushed meanwhile), and the job's worker applies it. Applying the same news twice
+changes nothing, so a task reported by two sources is applied once and delivered once.
 
 State lives in the database: a restarted bot reads the undelivered jobs and carries on.
 """
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_RETRY_DELAY = 600.0
 STOP_GRACE_SECONDS = 10.0
 STALE_SUBMIT_SECONDS = 120.0  # a submit with no worker this long after it began was cut off
+CALLBACK_GATHER_SECONDS = 0.1  # callbacks arriving this close together are looked up together
 VANISHED_AFTER = 20  # successful look-ups in a row that miss a task before it is asked about on its own
 
 _Work = Coroutine[Any, Any, None]
@@ -50,7 +51,8 @@ class Scheduler:
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._misses: dict[int, int] = {}  # job → look-ups in a row that did not find its task
-        self._verifying: dict[str, bool] = {}  # task id → another callback came while it was being looked up
+        self._heard: set[str] = set()  # tasks callbacks named, waiting to be looked up together
+        self._gathering = False  # a look-up of what callbacks named is on its way
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -71,7 +73,7 @@ class Scheduler:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
             self._loop_task = None
-        busy: list[asyncio.Task[Any]] = [*self._workers.values(), *self._detached]
+        busy: list[asyncio.Task[Any]] = [*self._workers.values(), *self._detached, *self.runner.pending()]
         if busy:
             _, pending = await asyncio.wait(busy, timeout=self.stop_grace)
             for task in pending:
@@ -104,28 +106,24 @@ class Scheduler:
         job = await self.runner.records.by_task_id(task_id)
         if self._stopping or job is None or job.state.is_final:
             return False
-        if task_id in self._verifying:
-            self._verifying[task_id] = True  # news during a look-up: look once more when it is done
-        else:
-            self._verifying[task_id] = False
-            self.detach(self._verify(task_id))
+        self._heard.add(task_id)
+        if not self._gathering:
+            self._gathering = True
+            self.detach(self._look_up_heard())
         return True
 
-    async def _verify(self, task_id: str) -> None:
+    async def _look_up_heard(self) -> None:
+        """What callbacks named in the same moment is looked up in one request, as the poll loop does: a
+        callback per progress step and task would otherwise cost a request each (bench/, docs/benchmarks.md)."""
         try:
-            again = True
-            while again:
-                try:
-                    task = await self.runner.client.fetch(task_id)
-                except MJError as exc:
-                    log.info("task %s: the look-up after its callback failed: %s", task_id, exc.message)
-                    task = None
-                if task is not None:
+            while self._heard and not self._stopping:
+                await asyncio.sleep(CALLBACK_GATHER_SECONDS)
+                ids, self._heard = sorted(self._heard), set()
+                found = await self._lookup(ids)
+                for task in (found or {}).values():
                     await self.push(task)
-                again = self._verifying.get(task_id, False)
-                self._verifying[task_id] = False
         finally:
-            self._verifying.pop(task_id, None)
+            self._gathering = False
 
     def work_on(self, job_id: int, work: _Work) -> bool:
         """Have the job's worker do `work` (after what it is doing); False only when stopping."""

@@ -1,8 +1,11 @@
 """The Telegram side of `bot.jobs.Display`: the status message, its progress edits, and the outcome.
 
 It is handed everything it shows and answers with what it showed; it never calls back into the domain.
-Progress edits are best effort; an outcome that Telegram cannot take now raises `DisplayUnavailable`,
-and the domain asks again later.
+Everything goes out through the send path (`bot.telegram.sending`) in its lane: a status message waits
+behind results, and an outcome that is ready before its status message was posted is posted instead of
+it. Progress edits are best effort and nobody waits for them: each is handed to the send path, where a
+newer state of the same message replaces it. An outcome that Telegram cannot take now raises
+`DisplayUnavailable`, and the domain asks again later.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from bot.mj import Produces
 from bot.telegram.miniapp import page_url
 from bot.telegram.photos import NotAnImage, Photo, aspect_ratio, fit_photo, image_size, placeholder, video_thumbnail
 from bot.telegram.regions import grid_overlay
+from bot.telegram.sending import Lane, Overtaken, Send, Sender
 from bot.telegram.texts import text
 from bot.telegram.views import (
     CAPTION_LIMIT,
@@ -87,25 +91,48 @@ class _Posted:
     photo_file_id: str | None = None
 
 
+_RESULT = Send(Lane.RESULT)
+
+
 class TelegramDisplay:
-    def __init__(self, bot: ExtBot[Any], *, public_url: str | None = None) -> None:
+    def __init__(self, bot: ExtBot[Any], sender: Sender, *, public_url: str | None = None) -> None:
         self.bot = bot
+        self._sender = sender  # the bot's rate limiter: the display takes back status posts it no longer needs
         self._public_url = public_url  # where the Mini App is served, if anywhere
         self._placeholder_ids: dict[tuple[int, int], str] = {}
-        self._shown: dict[tuple[int, int], str] = {}  # (chat, message) → fingerprint of what it shows
+        self._shown: dict[tuple[int, int], str] = {}  # (chat, message) → fingerprint of what it shows or will
         self._unreachable: set[int] = set()  # chats that refused us (blocked, kicked): no progress edits
         self._pictures: dict[int, bytes] = {}  # job → the picture its region is being chosen on
+        # job → its status message, posted or on the way, until the outcome: the domain may not know it yet
+        self._status: dict[int, asyncio.Future[Shown | None]] = {}
+        self._edits: set[asyncio.Task[None]] = set()  # progress edits handed to the send path
 
     # -- the status message ------------------------------------------------------------------------
 
-    async def post_status(self, job: Job) -> Shown:
-        """A placeholder photo in the prompt's aspect ratio; text for text results, or where photos are barred."""
-        text_html, markup = caption(job), stop_keyboard(job)
+    async def post_status(self, job: Job) -> Shown | None:
+        """A placeholder photo in the prompt's aspect ratio; text for text results, or where photos are barred.
+
+        None when the job's outcome was ready before Telegram's budget let the status message go: the
+        outcome is posted in its place.
+        """
+        posting = self._status[job.id] = asyncio.get_running_loop().create_future()
+        shown = None
+        try:
+            shown = await self._post_status(job)
+        except Overtaken:
+            log.info("job %d: the outcome was ready before the status message could be posted", job.id)
+        finally:
+            posting.set_result(shown)
+        return shown
+
+    async def _post_status(self, job: Job) -> Shown:
+        text_html, markup, send = caption(job), stop_keyboard(job), _status_send(job)
+        chat_id = job.origin.chat_id
         try:
             if produces_of(job) is Produces.CHOICES:
-                message, as_text = await self._send_text(job.origin, job.origin.chat_id, text_html, markup), True
+                message, as_text = await self._send_text(job.origin, chat_id, text_html, markup, send=send), True
             else:
-                message, as_text = await self._post_picture_status(job, text_html, markup)
+                message, as_text = await self._post_picture_status(job, text_html, markup, send)
         except Forbidden as exc:
             raise ChatUnreachable(str(exc)) from exc
         except BadRequest as exc:
@@ -117,34 +144,50 @@ class TelegramDisplay:
         return Shown(message.message_id, as_text=as_text)
 
     async def _post_picture_status(
-        self, job: Job, text_html: str, markup: InlineKeyboardMarkup | None
+        self, job: Job, text_html: str, markup: InlineKeyboardMarkup | None, send: Send
     ) -> tuple[Message, bool]:
         try:
-            return await self._send_placeholder(job, aspect_ratio(job.request.prompt), text_html, markup), False
+            ratio = aspect_ratio(job.request.prompt)
+            return await self._send_placeholder(job, ratio, text_html, markup, send), False
         except BadRequest as exc:
             if _NO_PHOTOS not in exc.message.lower():
                 raise
-            return await self._send_text(job.origin, job.origin.chat_id, text_html, markup), True
+            return await self._send_text(job.origin, job.origin.chat_id, text_html, markup, send=send), True
 
     async def _send_placeholder(
-        self, job: Job, ratio: tuple[int, int], text_html: str, markup: InlineKeyboardMarkup | None
+        self, job: Job, ratio: tuple[int, int], text_html: str, markup: InlineKeyboardMarkup | None, send: Send
     ) -> Message:
         cached = self._placeholder_ids.get(ratio)
         if cached:
             try:
-                return await self._send_photo(job.origin, job.origin.chat_id, cached, text_html, markup)
+                return await self._send_photo(job.origin, job.origin.chat_id, cached, text_html, markup, send=send)
             except BadRequest as exc:
                 if _NO_PHOTOS in exc.message.lower():
                     raise
                 self._placeholder_ids.pop(ratio, None)  # a file id from another bot token
-        message = await self._send_photo(job.origin, job.origin.chat_id, placeholder(ratio), text_html, markup)
+        message = await self._send_photo(
+            job.origin, job.origin.chat_id, placeholder(ratio), text_html, markup, send=send
+        )
         if message.photo:
             self._placeholder_ids[ratio] = message.photo[-1].file_id
         return message
 
+    async def _with_status(self, job: Job) -> Job:
+        """The job once its status message is settled: one still waiting for Telegram's budget is taken
+        back (the outcome is posted in its place), one on its way, or posted but not yet saved by the
+        domain, is waited for (and then edited into the outcome)."""
+        posting = self._status.pop(job.id, None)
+        if posting is None or job.shown.message_id is not None:
+            return job
+        if not posting.done() and self._sender.withdraw(job.origin.chat_id, _status_key(job)):
+            return job
+        shown = await posting
+        return job.status_shown(shown) if shown is not None else job
+
     # -- progress ----------------------------------------------------------------------------------
 
     async def show_progress(self, job: Job, preview: bytes | None) -> None:
+        """Hand the edit to the send path and return: nothing waits for an edit that may never be needed."""
         message_id = job.shown.message_id
         if message_id is None or job.origin.chat_id in self._unreachable:
             return
@@ -152,8 +195,16 @@ class TelegramDisplay:
         if preview is None and self._shown.get((job.origin.chat_id, message_id)) == _fingerprint(text_html):
             return
         photo = await _fit(job, preview) if preview is not None and not job.shown.as_text else None
+        self._remember(job.origin.chat_id, message_id, text_html)  # asked for: the same text is not asked twice
+        edit = asyncio.create_task(self._edit_progress(job, text_html, photo.data if photo else None))
+        self._edits.add(edit)
+        edit.add_done_callback(self._edits.discard)
+
+    async def _edit_progress(self, job: Job, text_html: str, photo: bytes | None) -> None:
         try:
-            await self._edit(job, text_html, stop_keyboard(job), photo=photo.data if photo else None)
+            await self._edit(job, text_html, stop_keyboard(job), photo=photo, send=_progress_send(job))
+        except Overtaken:
+            pass  # a newer state of the message, or the outcome, went instead
         except Forbidden as exc:
             log.info("job %d: chat %d refuses messages (%s); no more progress there", job.id, job.origin.chat_id, exc)
             self._unreachable.add(job.origin.chat_id)
@@ -163,6 +214,7 @@ class TelegramDisplay:
     # -- the outcome -------------------------------------------------------------------------------
 
     async def show_outcome(self, job: Job, image: bytes | None, buttons: Sequence[ButtonView]) -> Shown | None:
+        job = await self._with_status(job)
         if job.shown.message_id is not None:
             self._shown.pop((job.origin.chat_id, job.shown.message_id), None)
         markup = keyboard(buttons, seed_of=job)
@@ -177,7 +229,7 @@ class TelegramDisplay:
             # Asking again would get the same answer: say it in plain words rather than not at all.
             log.error("job %d: Telegram refused the outcome (%s); sending it as plain text", job.id, exc.message)
             return await self._plain_fallback(job)
-        except TelegramError as exc:
+        except (TelegramError, Overtaken) as exc:
             raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def show_video(
@@ -185,6 +237,7 @@ class TelegramDisplay:
     ) -> Shown | None:
         """One clip: the status message becomes the video. A grid: the status message shows its still and the
         pick buttons, and the clips follow as an album. A clip Telegram cannot take is passed on as its link."""
+        job = await self._with_status(job)
         if job.shown.message_id is not None:
             self._shown.pop((job.origin.chat_id, job.shown.message_id), None)
         markup = keyboard(buttons)
@@ -198,7 +251,7 @@ class TelegramDisplay:
         except BadRequest as exc:
             log.error("job %d: Telegram refused the video (%s); sending it as plain text", job.id, exc.message)
             return await self._plain_fallback(job)
-        except TelegramError as exc:
+        except (TelegramError, Overtaken) as exc:
             raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def show_again(self, job: Job, origin: Origin, buttons: Sequence[ButtonView]) -> Shown | None:
@@ -214,6 +267,7 @@ class TelegramDisplay:
                     reply_markup=markup,
                     reply_parameters=reply,
                     message_thread_id=origin.thread_id,
+                    rate_limit_args=_RESULT,
                 )
             elif job.shown.document_file_id:
                 message = await self.bot.send_document(
@@ -223,10 +277,11 @@ class TelegramDisplay:
                     reply_markup=markup,
                     reply_parameters=reply,
                     message_thread_id=origin.thread_id,
+                    rate_limit_args=_RESULT,
                 )
             else:
-                message = await self._send_text(origin, origin.chat_id, text_html, markup)
-        except TelegramError as exc:
+                message = await self._send_text(origin, origin.chat_id, text_html, markup, send=_RESULT)
+        except (TelegramError, Overtaken) as exc:
             log.warning("job %d: could not show the result again: %s", job.id, exc)
             return None
         return Shown(message.message_id, photo_file_id=job.shown.photo_file_id)
@@ -358,7 +413,11 @@ class TelegramDisplay:
             if message_id is None:
                 raise _Gone(chat_id)
             edited = await self.bot.edit_message_media(
-                document, chat_id=chat_id, message_id=message_id, reply_markup=markup
+                document,
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=markup,
+                rate_limit_args=_outcome_send(job),
             )
         except (BadRequest, ChatMigrated, _Gone) as exc:
             if isinstance(exc, BadRequest) and not any(g in exc.message.lower() for g in _GONE):
@@ -373,6 +432,7 @@ class TelegramDisplay:
                 reply_markup=markup,
                 reply_parameters=_reply_to(job.origin.request_message_id),
                 message_thread_id=job.origin.thread_id,
+                rate_limit_args=_RESULT,
             )
             return Shown(sent.message_id, document_file_id=sent.document.file_id if sent.document else None)
         file_id = edited.document.file_id if isinstance(edited, Message) and edited.document else None
@@ -392,6 +452,7 @@ class TelegramDisplay:
             caption=note,
             reply_parameters=_reply_to(posted.message_id),
             message_thread_id=job.origin.thread_id,
+            rate_limit_args=_RESULT,
         )
         return message.document.file_id if message.document else None
 
@@ -400,13 +461,14 @@ class TelegramDisplay:
     ) -> _Posted:
         """Edit the status message into the outcome; if it is gone, post the outcome anew."""
         try:
-            edited = await self._edit(job, text_html, markup, photo=photo)
+            edited = await self._edit(job, text_html, markup, photo=photo, send=_outcome_send(job))
         except _Gone as gone:
-            log.info("job %d: status message gone, sending the outcome as a new message", job.id)
+            if job.shown.message_id is not None:
+                log.info("job %d: status message gone, sending the outcome as a new message", job.id)
             if photo is not None:
-                message = await self._send_photo(job.origin, gone.chat_id, photo, text_html, markup)
+                message = await self._send_photo(job.origin, gone.chat_id, photo, text_html, markup, send=_RESULT)
             else:
-                message = await self._send_text(job.origin, gone.chat_id, text_html, markup)
+                message = await self._send_text(job.origin, gone.chat_id, text_html, markup, send=_RESULT)
             return _Posted(gone.chat_id, message.message_id, _photo_id(message) if photo is not None else None)
         photo_id = _photo_id(edited) if photo is not None and edited is not None else None
         return _Posted(job.origin.chat_id, job.shown.message_id, photo_id)
@@ -431,11 +493,13 @@ class TelegramDisplay:
                 **await _video_fields(job, file, 1),
                 reply_parameters=_reply_to(job.shown.message_id),
                 message_thread_id=job.origin.thread_id,
+                rate_limit_args=_RESULT,
             )
             return self._as_shown(job, await self._show_final(job, text_html, markup))
         fields = await _video_fields(job, file, 1)
         try:
-            await self._edit(job, text_html, markup, video=InputMediaVideo(_bytes(file), caption=text_html, **fields))
+            video = InputMediaVideo(_bytes(file), caption=text_html, **fields)
+            await self._edit(job, text_html, markup, video=video, send=_outcome_send(job))
         except _Gone as gone:
             log.info("job %d: status message gone, sending the video as a new message", job.id)
             message = await self.bot.send_video(
@@ -445,6 +509,7 @@ class TelegramDisplay:
                 reply_markup=markup,
                 reply_parameters=_reply_to(job.origin.request_message_id),
                 message_thread_id=job.origin.thread_id,
+                rate_limit_args=_RESULT,
                 **fields,
             )
             return Shown(message.message_id)
@@ -462,7 +527,8 @@ class TelegramDisplay:
         refused = await self._send_clips(job, sendable, posted)
         if refused:  # their links join the message that shows the grid
             at = replace(job, origin=replace(job.origin, chat_id=posted.chat_id), shown=self._as_shown(job, posted))
-            await self._edit(at, _caption(job, clip_notes(job, sorted(unsent + refused))), markup)
+            notes = clip_notes(job, sorted(unsent + refused))
+            await self._edit(at, _caption(job, notes), markup, send=_outcome_send(at))
         return self._as_shown(job, posted)
 
     async def _send_clips(
@@ -480,6 +546,7 @@ class TelegramDisplay:
                 media,
                 reply_parameters=_reply_to(posted.message_id),
                 message_thread_id=job.origin.thread_id,
+                rate_limit_args=_RESULT,
             )
         except (BadRequest, NetworkError) as exc:
             why = _refusal(job, exc)
@@ -499,6 +566,7 @@ class TelegramDisplay:
                 caption=clip_caption(job, number),
                 reply_parameters=_reply_to(posted.message_id),
                 message_thread_id=job.origin.thread_id,
+                rate_limit_args=_RESULT,
                 **await _video_fields(job, file, number),
             )
         except (BadRequest, NetworkError) as exc:
@@ -513,11 +581,12 @@ class TelegramDisplay:
                 parse_mode=None,
                 reply_parameters=_reply_to(job.origin.request_message_id),
                 message_thread_id=job.origin.thread_id,
+                rate_limit_args=_RESULT,
             )
         except BadRequest as exc:
             log.error("job %d: Telegram refused the plain text too (%s); giving up", job.id, exc.message)
             return None
-        except TelegramError as exc:
+        except (TelegramError, Overtaken) as exc:
             raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
         return Shown(message.message_id, as_text=True)
 
@@ -534,6 +603,8 @@ class TelegramDisplay:
         photo: bytes | str,
         text_html: str,
         markup: InlineKeyboardMarkup | None = None,
+        *,
+        send: Send,
     ) -> Message:
         return await self.bot.send_photo(
             chat_id,
@@ -542,10 +613,17 @@ class TelegramDisplay:
             reply_markup=markup,
             reply_parameters=_reply_to(origin.request_message_id),
             message_thread_id=origin.thread_id,
+            rate_limit_args=send,
         )
 
     async def _send_text(
-        self, origin: Origin, chat_id: int, text_html: str, markup: InlineKeyboardMarkup | None = None
+        self,
+        origin: Origin,
+        chat_id: int,
+        text_html: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        send: Send,
     ) -> Message:
         return await self.bot.send_message(
             chat_id,
@@ -553,6 +631,7 @@ class TelegramDisplay:
             reply_markup=markup,
             reply_parameters=_reply_to(origin.request_message_id),
             message_thread_id=origin.thread_id,
+            rate_limit_args=send,
         )
 
     async def _edit(
@@ -563,6 +642,7 @@ class TelegramDisplay:
         *,
         photo: bytes | None = None,
         video: InputMediaVideo | None = None,
+        send: Send,
     ) -> Message | None:
         """Edit the status message; an unchanged message is not an error (None). Raises _Gone."""
         chat_id, message_id = job.origin.chat_id, job.shown.message_id
@@ -572,7 +652,7 @@ class TelegramDisplay:
         try:
             if job.shown.as_text:
                 result = await self.bot.edit_message_text(
-                    text_html, chat_id=chat_id, message_id=message_id, reply_markup=markup
+                    text_html, chat_id=chat_id, message_id=message_id, reply_markup=markup, rate_limit_args=send
                 )
             elif media is not None:
                 result = await self.bot.edit_message_media(
@@ -580,10 +660,15 @@ class TelegramDisplay:
                     chat_id=chat_id,
                     message_id=message_id,
                     reply_markup=markup,
+                    rate_limit_args=send,
                 )
             else:
                 result = await self.bot.edit_message_caption(
-                    chat_id=chat_id, message_id=message_id, caption=text_html, reply_markup=markup
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    caption=text_html,
+                    reply_markup=markup,
+                    rate_limit_args=send,
                 )
         except BadRequest as exc:
             problem = exc.message.lower()
@@ -594,7 +679,6 @@ class TelegramDisplay:
             raise
         except ChatMigrated as exc:
             raise _Gone(exc.new_chat_id) from exc
-        self._remember(chat_id, message_id, text_html)
         return result if isinstance(result, Message) else None
 
     def _remember(self, chat_id: int, message_id: int, text_html: str) -> None:
@@ -607,6 +691,23 @@ async def _fit(job: Job, image: bytes) -> Photo | None:
     except NotAnImage as exc:
         log.warning("job %d: not an image Telegram can show: %s", job.id, exc)
         return None
+
+
+def _status_key(job: Job) -> tuple[str, int]:
+    return "status", job.id
+
+
+def _status_send(job: Job) -> Send:
+    return Send(Lane.STATUS, _status_key(job))
+
+
+def _progress_send(job: Job) -> Send:
+    return Send(Lane.PROGRESS, ("message", job.shown.message_id))
+
+
+def _outcome_send(job: Job) -> Send:
+    """An edit of the status message replaces a progress edit of it that is still waiting."""
+    return Send(Lane.RESULT, ("message", job.shown.message_id))
 
 
 def _caption(job: Job, notes: Sequence[str] = ()) -> str:

@@ -38,8 +38,7 @@ def image_size(data: bytes) -> tuple[int, int]:
 def fit_photo(data: bytes) -> Photo:
     """The image as Telegram will take it as a photo: untouched when it already fits, else re-encoded."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
+        with Image.open(io.BytesIO(data)) as image:  # the header only: decoding is for re-encoding
             fmt, (width, height) = image.format, image.size
             fits = (
                 fmt in ("JPEG", "PNG")
@@ -55,6 +54,7 @@ def fit_photo(data: bytes) -> Photo:
 
 
 def _reencode(image: Image.Image) -> Photo:
+    image.load()
     width, height = image.size
     scale = min(1.0, (PHOTO_MAX_SIDES - 100) / (width + height))
     if max(width, height) > PHOTO_MAX_RATIO * min(width, height):
@@ -70,11 +70,12 @@ def _reencode(image: Image.Image) -> Photo:
     if not has_alpha or buffer.tell() > PHOTO_MAX_BYTES:
         buffer = io.BytesIO()
         quality = 92
-        image.convert("RGB").save(buffer, "JPEG", quality=quality)
+        rgb = image if image.mode == "RGB" else image.convert("RGB")  # a 10 MB picture decodes to as much again
+        rgb.save(buffer, "JPEG", quality=quality)
         while buffer.tell() > PHOTO_MAX_BYTES and quality > 40:
             quality -= 12
             buffer = io.BytesIO()
-            image.convert("RGB").save(buffer, "JPEG", quality=quality)
+            rgb.save(buffer, "JPEG", quality=quality)
     return Photo(buffer.getvalue(), image.size[0], image.size[1], reencoded=True)
 
 

@@ -24,7 +24,9 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    name, _, addressee = message.text.split(maxsplit=1)[0].partition("@")
+    entity = message.entities[0] if message.entities else None
+    length = entity.length if entity is not None and entity.offset == 0 else len(message.text.split(maxsplit=1)[0])
+    name, _, addressee = message.text[: min(length, 64)].partition("@")  # Telegram's command, not what follows
     if addressee.lower() != (context.bot.username or "").lower() and (addressee or message.chat.type != "private"):
         return  # in a group, a command without our name may be another bot's
     await say(message, language(update.effective_user), "command_unknown", command=html.escape(name))
