@@ -163,6 +163,24 @@ async def test_a_withdrawn_request_is_never_sent(sender: Sender) -> None:
     assert telegram.sent == ["earlier", "answer"]
 
 
+async def test_a_caller_that_gives_up_as_its_turn_comes_holds_nothing_up() -> None:
+    # The stop cancels a worker in the very moment the dispatcher would let its request go.
+    now = [0.0]
+    sender = Sender(Budgets(chat_spacing=10, chat_burst=1, chat_margin=0), clock=lambda: now[0])
+    await sender.initialize()
+    telegram = Telegram()
+    await telegram.request(sender, PRIVATE, "earlier")
+    [given_up] = await started(telegram.request(sender, PRIVATE, "result", Send(Lane.RESULT, "m1")))
+    now[0] = 100.0
+    sender._wake.set()
+    given_up.cancel()
+    await asyncio.gather(given_up, return_exceptions=True)
+    now[0] = 200.0
+    await asyncio.wait_for(telegram.request(sender, PRIVATE, "the next result", Send(Lane.RESULT, "m1")), 2)
+    await sender.shutdown()
+    assert telegram.sent == ["earlier", "the next result"]
+
+
 async def test_a_chat_gets_a_short_burst_then_one_request_a_spacing() -> None:
     spacing = 0.05
     sender, telegram = Sender(Budgets(chat_spacing=spacing, chat_burst=3, chat_margin=0)), Telegram()

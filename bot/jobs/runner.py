@@ -357,6 +357,12 @@ class JobRunner:
         parent = await self.records.load(job.request.parent_job_id) if job.request.parent_job_id else None
         await self.display.show_question(job, question, parent)
 
+    async def redraw_question(self, job_id: int) -> None:
+        """The question as stored now (with every tap that came meanwhile), shown again."""
+        job, row = await self.records.load(job_id), await self.questions.get(job_id)
+        if job is not None and row is not None and job.state is JobState.AWAITING_INPUT:
+            await self.show_question(job, question_from_row(row))
+
     async def _await_input(self, job: Job, provider_prompt: str) -> Job:
         """A job waiting for input: answered at once when it knows the answer, else the person is asked."""
         answer, task_id = kind_of(job).modal_answer(job), job.task_id

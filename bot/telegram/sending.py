@@ -215,7 +215,8 @@ class Sender(BaseRateLimiter[Send]):
             self._dispatcher = None
         for chat in self._chats.values():
             for waiting in chat.waiting:
-                waiting.go.set_exception(Overtaken("the bot is stopping"))
+                if not waiting.go.done():  # a caller that gave up has a cancelled future already
+                    waiting.go.set_exception(Overtaken("the bot is stopping"))
             chat.waiting.clear()
 
     async def process_request(
@@ -320,7 +321,11 @@ class Sender(BaseRateLimiter[Send]):
     async def _dispatch(self) -> None:
         while True:
             self._wake.clear()
-            delay = self._let_go()
+            try:
+                delay = self._let_go()
+            except Exception:  # a bug here must not leave every chat waiting for good
+                log.exception("the send path failed to let requests go")
+                delay = 1.0
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._wake.wait()
@@ -332,6 +337,8 @@ class Sender(BaseRateLimiter[Send]):
             best: tuple[_Waiting, int, _Chat] | None = None
             wake = math.inf
             for chat_id, chat in list(self._chats.items()):
+                # A caller cancelled while waiting leaves a cancelled future behind until its task runs again.
+                chat.waiting = [w for w in chat.waiting if not w.go.done()]
                 if not chat.waiting:
                     if chat.idle(now):
                         del self._chats[chat_id]
