@@ -181,6 +181,19 @@ async def test_a_caller_that_gives_up_as_its_turn_comes_holds_nothing_up() -> No
     assert telegram.sent == ["earlier", "the next result"]
 
 
+async def test_progress_asked_for_after_the_outcome_is_never_sent(sender: Sender) -> None:
+    telegram = Telegram()
+    await telegram.request(sender, PRIVATE, "earlier")
+    outcome, late = await started(
+        telegram.request(sender, PRIVATE, "outcome", Send(Lane.RESULT, "m1")),
+        telegram.request(sender, PRIVATE, "60%", Send(Lane.PROGRESS, "m1")),
+    )
+    assert await outcome is True
+    with pytest.raises(Overtaken):
+        await late
+    assert telegram.sent == ["earlier", "outcome"]
+
+
 async def test_a_chat_gets_a_short_burst_then_one_request_a_spacing() -> None:
     spacing = 0.05
     sender, telegram = Sender(Budgets(chat_spacing=spacing, chat_burst=3, chat_margin=0)), Telegram()

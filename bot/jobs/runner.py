@@ -124,6 +124,7 @@ class JobRunner:
         await asyncio.wait({posting}, timeout=STATUS_HEAD_START)
         if posting.done() and posting.result() is _UNREACHABLE:
             log.warning("job %d: chat %d takes no messages from the bot; not submitted", job.id, job.origin.chat_id)
+            self._progress.pop(job.id, None)
             refused = job.refused(Problem.CHAT_UNREACHABLE, now=time.time())
             await self.records.save(job, refused.delivered(job.shown, now=time.time()))
             return

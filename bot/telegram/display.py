@@ -112,6 +112,9 @@ class TelegramDisplay:
             shown = await self._post_status(job)
         except Overtaken:
             log.info("job %d: the outcome was ready before the status message could be posted", job.id)
+        except ChatUnreachable:
+            self._status.pop(job.id, None)  # nothing more will be shown there for this job
+            raise
         finally:
             posting.set_result(shown)
         return shown
@@ -193,6 +196,10 @@ class TelegramDisplay:
             self._unreachable.add(job.origin.chat_id)
         except (TelegramError, _Gone) as exc:
             log.info("job %d: progress edit skipped: %s", job.id, exc)
+            if job.shown.message_id is not None:  # not shown after all: the same text may be asked for again
+                key = (job.origin.chat_id, job.shown.message_id)
+                if self._shown.get(key) == _fingerprint(text_html):
+                    del self._shown[key]
 
     # -- the outcome -------------------------------------------------------------------------------
 

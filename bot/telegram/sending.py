@@ -164,7 +164,7 @@ class _Chat:
     group: _Window | None
     group_progress: int
     waiting: list[_Waiting] = field(default_factory=list)
-    busy: set[Hashable] = field(default_factory=set)  # keys with a request on its way to Telegram
+    busy: dict[Hashable, Lane] = field(default_factory=dict)  # keys with a request on its way, and its lane
     held_until: float = 0.0  # a 429's retry_after
 
     def ready_at(self, now: float) -> float:
@@ -261,6 +261,12 @@ class Sender(BaseRateLimiter[Send]):
         if send.key is not None:
             if retry and send.lane is Lane.PROGRESS and any(w.key == send.key for w in chat.waiting):
                 raise Overtaken("a newer request for the same message is waiting")
+            if send.lane is Lane.PROGRESS and (
+                chat.busy.get(send.key, Lane.PROGRESS) is not Lane.PROGRESS
+                or any(w.key == send.key and w.lane is not Lane.PROGRESS for w in chat.waiting)
+            ):
+                # Behind the outcome (or whatever else is on its way for this message) progress is stale.
+                raise Overtaken("the message has newer news on its way")
             for older in [w for w in chat.waiting if w.key == send.key and w.lane is Lane.PROGRESS]:
                 self._drop(chat_id, older, "replaced by a newer one")
         waiting = _Waiting(send.lane, send.key, seq, asyncio.get_running_loop().create_future())
@@ -302,7 +308,7 @@ class Sender(BaseRateLimiter[Send]):
         """Telegram answered (or the request failed): the next request with this key may go."""
         chat = self._chats.get(chat_id)
         if chat is not None and key is not None:
-            chat.busy.discard(key)
+            chat.busy.pop(key, None)
         if left_at is not None:
             now = self._clock()
             self._overall.answered(left_at, now)
@@ -362,7 +368,7 @@ class Sender(BaseRateLimiter[Send]):
     def _let(self, waiting: _Waiting, chat_id: int, chat: _Chat, now: float) -> None:
         chat.waiting.remove(waiting)
         if waiting.key is not None:
-            chat.busy.add(waiting.key)
+            chat.busy[waiting.key] = waiting.lane
         chat.pace.hit(now)
         if chat.group is not None:
             chat.group.hits.append(now)
