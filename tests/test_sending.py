@@ -194,6 +194,21 @@ async def test_progress_asked_for_after_the_outcome_is_never_sent(sender: Sender
     assert telegram.sent == ["earlier", "outcome"]
 
 
+async def test_an_album_counts_as_the_messages_it_posts() -> None:
+    sender = Sender(Budgets(chat_spacing=10, chat_burst=1, chat_margin=0), clock=lambda: 0.0)
+    await sender.initialize()
+
+    async def telegram() -> bool:
+        return True
+
+    album = {"chat_id": PRIVATE, "media": [{"type": "video"}] * 3}
+    await sender.process_request(telegram, (), {}, "sendMediaGroup", album, None)
+    await sender.process_request(telegram, (), {}, "sendMessage", {"chat_id": OTHER}, None)
+    ready = {chat_id: chat.ready_at(0.0) for chat_id, chat in sender._chats.items()}
+    await sender.shutdown()
+    assert ready == {PRIVATE: 30.0, OTHER: 10.0}  # three messages' worth of the chat's pace, against one
+
+
 async def test_a_chat_gets_a_short_burst_then_one_request_a_spacing() -> None:
     spacing = 0.05
     sender, telegram = Sender(Budgets(chat_spacing=spacing, chat_burst=3, chat_margin=0)), Telegram()

@@ -18,6 +18,7 @@ errors; this class only decides when a request may leave.
   (`Budgets.group_progress`), so a group's results never wait a minute behind edits nobody misses.
 - A 429 holds back only the chat it came from, for its `retry_after`; the request then waits its turn
   again, at most `MAX_RETRIES` times before the 429 reaches the caller.
+- An album counts as the messages it posts.
 - What posts nothing in a chat (answering a button press, reading a file, the command menu) is not
   counted by Telegram and passes at once.
 """
@@ -124,6 +125,7 @@ class _Waiting:
     seq: int  # arrival order; a retried request keeps its place
     go: asyncio.Future[None]
     left_at: float = 0.0
+    weight: int = 1  # messages it posts: an album is as many as it has pictures or clips
 
     @property
     def rank(self) -> tuple[int, int]:
@@ -232,8 +234,10 @@ class Sender(BaseRateLimiter[Send]):
         if chat_id is None:
             return await callback(*args, **kwargs)
         send, seq = rate_limit_args or Send(), next(self._seq)
+        media = data.get("media") if endpoint == "sendMediaGroup" else None
+        weight = len(media) if isinstance(media, list) and media else 1
         for attempt in itertools.count():
-            left_at = await self._turn(chat_id, send, seq, retry=attempt > 0)
+            left_at = await self._turn(chat_id, send, seq, retry=attempt > 0, weight=weight)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -242,7 +246,7 @@ class Sender(BaseRateLimiter[Send]):
                     raise
                 self._hold(chat_id, exc, endpoint)
             finally:
-                self._left(chat_id, send.key, left_at)
+                self._left(chat_id, send.key, left_at, weight)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def withdraw(self, chat_id: int, key: Hashable) -> bool:
@@ -255,7 +259,7 @@ class Sender(BaseRateLimiter[Send]):
 
     # -- waiting for a turn ------------------------------------------------------------------------
 
-    async def _turn(self, chat_id: int, send: Send, seq: int, *, retry: bool) -> float:
+    async def _turn(self, chat_id: int, send: Send, seq: int, *, retry: bool, weight: int = 1) -> float:
         """Wait until the request may leave; when it left (by the clock)."""
         chat = self._chat(chat_id)
         if send.key is not None:
@@ -269,7 +273,7 @@ class Sender(BaseRateLimiter[Send]):
                 raise Overtaken("the message has newer news on its way")
             for older in [w for w in chat.waiting if w.key == send.key and w.lane is Lane.PROGRESS]:
                 self._drop(chat_id, older, "replaced by a newer one")
-        waiting = _Waiting(send.lane, send.key, seq, asyncio.get_running_loop().create_future())
+        waiting = _Waiting(send.lane, send.key, seq, asyncio.get_running_loop().create_future(), weight=weight)
         chat.waiting.append(waiting)
         self._start()
         self._wake.set()
@@ -279,7 +283,7 @@ class Sender(BaseRateLimiter[Send]):
             if waiting in chat.waiting:
                 chat.waiting.remove(waiting)
             elif waiting.go.done() and not waiting.go.cancelled() and waiting.go.exception() is None:
-                self._left(chat_id, send.key, None)  # it was let go the moment its caller gave up
+                self._left(chat_id, send.key, None, weight)  # it was let go the moment its caller gave up
             raise
         return waiting.left_at
 
@@ -304,18 +308,19 @@ class Sender(BaseRateLimiter[Send]):
         chat = self._chat(chat_id)
         chat.held_until = max(chat.held_until, self._clock() + seconds)
 
-    def _left(self, chat_id: int, key: Hashable | None, left_at: float | None) -> None:
+    def _left(self, chat_id: int, key: Hashable | None, left_at: float | None, weight: int) -> None:
         """Telegram answered (or the request failed): the next request with this key may go."""
         chat = self._chats.get(chat_id)
         if chat is not None and key is not None:
             chat.busy.pop(key, None)
         if left_at is not None:
             now = self._clock()
-            self._overall.answered(left_at, now)
-            if chat is not None:
-                chat.pace.answered(left_at, now)
-                if chat.group is not None:
-                    chat.group.answered(left_at, now)
+            for _ in range(weight):
+                self._overall.answered(left_at, now)
+                if chat is not None:
+                    chat.pace.answered(left_at, now)
+                    if chat.group is not None:
+                        chat.group.answered(left_at, now)
         self._wake.set()
 
     # -- letting requests go -----------------------------------------------------------------------
@@ -369,10 +374,11 @@ class Sender(BaseRateLimiter[Send]):
         chat.waiting.remove(waiting)
         if waiting.key is not None:
             chat.busy[waiting.key] = waiting.lane
-        chat.pace.hit(now)
-        if chat.group is not None:
-            chat.group.hits.append(now)
-        self._overall.hits.append(now)
+        for _ in range(waiting.weight):
+            chat.pace.hit(now)
+            if chat.group is not None:
+                chat.group.hits.append(now)
+            self._overall.hits.append(now)
         waiting.left_at = now
         waiting.go.set_result(None)
 
