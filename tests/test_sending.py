@@ -194,6 +194,32 @@ async def test_progress_asked_for_after_the_outcome_is_never_sent(sender: Sender
     assert telegram.sent == ["earlier", "outcome"]
 
 
+async def test_a_status_message_its_outcome_waits_for_is_retried_among_the_results(sender: Sender) -> None:
+    sent: list[str] = []
+    flooded = asyncio.Event()
+
+    async def status() -> bool:
+        if not sent:
+            sent.append("status (429)")
+            assert not sender.withdraw(PRIVATE, "s1")  # on its way: the outcome has to wait for it
+            flooded.set()
+            raise RetryAfter(1)
+        sent.append("status")
+        return True
+
+    async def result() -> bool:
+        sent.append("another result")
+        return True
+
+    posting = asyncio.create_task(
+        sender.process_request(status, (), {}, "sendPhoto", {"chat_id": PRIVATE}, Send(Lane.STATUS, "s1"))
+    )
+    await flooded.wait()
+    other = sender.process_request(result, (), {}, "sendPhoto", {"chat_id": PRIVATE}, Send(Lane.RESULT, "m9"))
+    await asyncio.gather(posting, other)
+    assert sent == ["status (429)", "status", "another result"]
+
+
 async def test_an_album_counts_as_the_messages_it_posts() -> None:
     sender = Sender(Budgets(chat_spacing=10, chat_burst=1, chat_margin=0), clock=lambda: 0.0)
     await sender.initialize()

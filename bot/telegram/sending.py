@@ -206,6 +206,9 @@ class Sender(BaseRateLimiter[Send]):
         self._seq = itertools.count()
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
+        # Requests on their way that something more urgent now waits for (a status message whose outcome is
+        # ready): if Telegram answers 429, they wait again in the results' lane, not in their own.
+        self._awaited: set[tuple[int, Hashable]] = set()
 
     async def initialize(self) -> None:
         self._start()
@@ -236,25 +239,36 @@ class Sender(BaseRateLimiter[Send]):
         send, seq = rate_limit_args or Send(), next(self._seq)
         media = data.get("media") if endpoint == "sendMediaGroup" else None
         weight = len(media) if isinstance(media, list) and media else 1
-        for attempt in itertools.count():
-            left_at = await self._turn(chat_id, send, seq, retry=attempt > 0, weight=weight)
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                if attempt >= MAX_RETRIES:
-                    log.warning("%s to chat %d: flood control %d times in a row; giving up", endpoint, chat_id, attempt)
-                    raise
-                self._hold(chat_id, exc, endpoint)
-            finally:
-                self._left(chat_id, send.key, left_at, weight)
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            for attempt in itertools.count():
+                if attempt and (chat_id, send.key) in self._awaited:
+                    send = Send(min(send.lane, Lane.RESULT), send.key)
+                left_at = await self._turn(chat_id, send, seq, retry=attempt > 0, weight=weight)
+                try:
+                    return await callback(*args, **kwargs)
+                except RetryAfter as exc:
+                    if attempt >= MAX_RETRIES:
+                        log.warning("%s to chat %d: flood control %d times; giving up", endpoint, chat_id, attempt)
+                        raise
+                    self._hold(chat_id, exc, endpoint)
+                finally:
+                    self._left(chat_id, send.key, left_at, weight)
+            raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            self._awaited.discard((chat_id, send.key))
 
     def withdraw(self, chat_id: int, key: Hashable) -> bool:
-        """Take back the waiting request with this key (its caller gets `Overtaken`); False if none waits."""
+        """Take back the waiting request with this key (its caller gets `Overtaken`); False if none waits.
+
+        One already on its way cannot be taken back; the caller waits for it, so should Telegram answer it
+        429 it waits its next turn among the results.
+        """
         chat = self._chats.get(chat_id)
         found = [w for w in chat.waiting if w.key == key] if chat is not None else []
         for waiting in found:
             self._drop(chat_id, waiting, "withdrawn")
+        if not found and chat is not None and key in chat.busy:
+            self._awaited.add((chat_id, key))
         return bool(found)
 
     # -- waiting for a turn ------------------------------------------------------------------------
