@@ -459,7 +459,7 @@ class JobRunner:
         """A still that only adorns a video (its thumbnail, a grid's picture): one try, not worth waiting for."""
         try:
             async with asyncio.timeout(PREVIEW_TIMEOUT):
-                return await self.images.fetch(url, attempts=1)
+                return await self.images.fetch_adornment(url)
         except (ImageDownloadError, TimeoutError) as exc:
             log.info("job %d: video still unavailable: %s", job.id, exc)
             return None
@@ -511,7 +511,7 @@ class JobRunner:
         """Fetched once per URL: a dead preview must not hold up the job."""
         try:
             async with asyncio.timeout(PREVIEW_TIMEOUT):
-                return await self.images.fetch(url, attempts=1)
+                return await self.images.fetch_adornment(url)
         except (ImageDownloadError, TimeoutError) as exc:
             log.info("job %d: preview unavailable: %s", job.id, exc)
             return None
