@@ -495,10 +495,10 @@ class JobRunner:
         waiting = job.state is JobState.AWAITING_INPUT
         if last is not None and not waiting and time.monotonic() - last.at < self._interval(job):
             return
+        if job.shown.message_id is None:
+            return  # no status message yet to show it in; when one comes, it is shown this state then
         url = job.progress.preview_url
         tried = last.preview_url if last is not None else None
-        if job.shown.message_id is None:
-            url = None  # no status message yet to show it in: the download would be wasted
         preview = await self._preview(job, url) if url and url != tried else None
         try:
             async with asyncio.timeout(PROGRESS_TIMEOUT):
