@@ -57,7 +57,8 @@ def _title(out: Outcome) -> str:
     task = f", {s.task_seconds:.0f}-s tasks" if s.task_seconds != 20.0 else ""
     chats = f", {s.per_chat} a chat" if s.per_chat != 5 else ""
     hooks = ", notifyHook" if s.callbacks else ""
-    return f"{s.bot} N={s.jobs}{flood}{image}{task}{chats}{hooks}"
+    strict = ", stricter flood control" if s.strict_flood else ""
+    return f"{s.bot} N={s.jobs}{flood}{strict}{image}{task}{chats}{hooks}"
 
 
 def _rows(outs: list[Outcome]) -> list[tuple[str, Callable[[Outcome], str]]]:
@@ -141,6 +142,7 @@ def _scenarios(args: argparse.Namespace) -> list[Scenario]:
             poll_interval=args.poll_interval,
             per_chat=args.per_chat,
             callbacks=args.callbacks,
+            strict_flood=args.strict_flood,
         )
         for n in args.jobs
         for bot in args.bots
@@ -175,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--poll-interval", type=float, default=2.0, help="POLL_INTERVAL of both bots")
     parser.add_argument("--per-chat", type=int, default=5, help="jobs started in each chat (every 4th is a group)")
     parser.add_argument("--callbacks", action="store_true", help="the simulator posts notifyHook callbacks")
+    parser.add_argument(
+        "--strict-flood", action="store_true", help="the fake Bot API's budgets are tighter than the bot's own"
+    )
     parser.add_argument("--image-mb", type=float, help="instead: one job whose result is a noise PNG this big")
     parser.add_argument("--out", help="also write the table here")
     parser.add_argument("--json", help="write every run's raw figures here")
