@@ -187,7 +187,9 @@ class _Chat:
         free = [
             w
             for w in self.waiting
-            if (w.key is None or w.key not in self.busy) and (progress or w.lane is not Lane.PROGRESS)
+            if (w.key is None or w.key not in self.busy)
+            and (progress or w.lane is not Lane.PROGRESS)
+            and not w.go.done()  # its caller gave up; it leaves the queue when that caller's task runs again
         ]
         return min(free, key=lambda w: w.rank) if free else None
 
@@ -362,8 +364,6 @@ class Sender(BaseRateLimiter[Send]):
             best: tuple[_Waiting, int, _Chat] | None = None
             wake = math.inf
             for chat_id, chat in list(self._chats.items()):
-                # A caller cancelled while waiting leaves a cancelled future behind until its task runs again.
-                chat.waiting = [w for w in chat.waiting if not w.go.done()]
                 if not chat.waiting:
                     if chat.idle(now):
                         del self._chats[chat_id]
