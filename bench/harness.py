@@ -46,6 +46,7 @@ class Scenario:
     image_size: int = 512  # long side of the simulator's grids
     result_bytes: int | None = None  # serve a noise PNG this big as every result (the memory figure)
     callbacks: bool = False  # the simulator posts notifyHook callbacks to the bot's HTTP server
+    strict_flood: bool = False  # the fake's budgets tighter than the bot's own: its 429 handling is exercised
 
     @property
     def chats(self) -> int:
@@ -123,7 +124,12 @@ class Run:
 
     async def __aenter__(self) -> Run:
         await self.fake.start()
-        if self.s.flood:
+        if self.s.flood and self.s.strict_flood:
+            # Stricter than the send path's own model in every budget, as Telegram may well be for some bots.
+            self.fake.flood_control(
+                per_chat_per_second=0.8, private_burst=2, per_group_per_minute=16, global_per_second=24
+            )
+        elif self.s.flood:
             self.fake.flood_control()  # the Bots FAQ budgets: ~1/s per chat, 20/min per group, 30/s overall
         self.sim_url = self._start_simulator()
         self.bot = self._start_bot()

@@ -163,6 +163,78 @@ async def test_a_withdrawn_request_is_never_sent(sender: Sender) -> None:
     assert telegram.sent == ["earlier", "answer"]
 
 
+async def test_a_caller_that_gives_up_as_its_turn_comes_holds_nothing_up() -> None:
+    # The stop cancels a worker in the very moment the dispatcher would let its request go.
+    now = [0.0]
+    sender = Sender(Budgets(chat_spacing=10, chat_burst=1, chat_margin=0), clock=lambda: now[0])
+    await sender.initialize()
+    telegram = Telegram()
+    await telegram.request(sender, PRIVATE, "earlier")
+    [given_up] = await started(telegram.request(sender, PRIVATE, "result", Send(Lane.RESULT, "m1")))
+    now[0] = 100.0
+    sender._wake.set()
+    given_up.cancel()
+    await asyncio.gather(given_up, return_exceptions=True)
+    now[0] = 200.0
+    await asyncio.wait_for(telegram.request(sender, PRIVATE, "the next result", Send(Lane.RESULT, "m1")), 2)
+    await sender.shutdown()
+    assert telegram.sent == ["earlier", "the next result"]
+
+
+async def test_progress_asked_for_after_the_outcome_is_never_sent(sender: Sender) -> None:
+    telegram = Telegram()
+    await telegram.request(sender, PRIVATE, "earlier")
+    outcome, late = await started(
+        telegram.request(sender, PRIVATE, "outcome", Send(Lane.RESULT, "m1")),
+        telegram.request(sender, PRIVATE, "60%", Send(Lane.PROGRESS, "m1")),
+    )
+    assert await outcome is True
+    with pytest.raises(Overtaken):
+        await late
+    assert telegram.sent == ["earlier", "outcome"]
+
+
+async def test_a_status_message_its_outcome_waits_for_is_retried_among_the_results(sender: Sender) -> None:
+    sent: list[str] = []
+    flooded = asyncio.Event()
+
+    async def status() -> bool:
+        if not sent:
+            sent.append("status (429)")
+            assert not sender.withdraw(PRIVATE, "s1")  # on its way: the outcome has to wait for it
+            flooded.set()
+            raise RetryAfter(1)
+        sent.append("status")
+        return True
+
+    async def result() -> bool:
+        sent.append("another result")
+        return True
+
+    posting = asyncio.create_task(
+        sender.process_request(status, (), {}, "sendPhoto", {"chat_id": PRIVATE}, Send(Lane.STATUS, "s1"))
+    )
+    await flooded.wait()
+    other = sender.process_request(result, (), {}, "sendPhoto", {"chat_id": PRIVATE}, Send(Lane.RESULT, "m9"))
+    await asyncio.gather(posting, other)
+    assert sent == ["status (429)", "status", "another result"]
+
+
+async def test_an_album_counts_as_the_messages_it_posts() -> None:
+    sender = Sender(Budgets(chat_spacing=10, chat_burst=1, chat_margin=0), clock=lambda: 0.0)
+    await sender.initialize()
+
+    async def telegram() -> bool:
+        return True
+
+    album = {"chat_id": PRIVATE, "media": [{"type": "video"}] * 3}
+    await sender.process_request(telegram, (), {}, "sendMediaGroup", album, None)
+    await sender.process_request(telegram, (), {}, "sendMessage", {"chat_id": OTHER}, None)
+    ready = {chat_id: chat.ready_at(0.0) for chat_id, chat in sender._chats.items()}
+    await sender.shutdown()
+    assert ready == {PRIVATE: 30.0, OTHER: 10.0}  # three messages' worth of the chat's pace, against one
+
+
 async def test_a_chat_gets_a_short_burst_then_one_request_a_spacing() -> None:
     spacing = 0.05
     sender, telegram = Sender(Budgets(chat_spacing=spacing, chat_burst=3, chat_margin=0)), Telegram()

@@ -379,3 +379,22 @@ def test_video_weight_defaults_to_eight(settings_for: Callable[..., Settings]) -
     assert settings_for(video_weight=3).video_weight == 3
     with pytest.raises(ValueError, match="video_weight"):
         settings_for(video_weight=0)
+
+
+async def test_a_grid_posted_anew_is_not_posted_twice_when_its_album_is_retried(
+    tg: FakeTelegram, sim: Simulator, ta: BotRuntime
+) -> None:
+    chat = tg.private_chat()
+    up = await upscale(tg, chat)
+    tg.press(chat, up.message_id, up.callback_data_for("🎞️ Animate (High motion)"))
+    status = await status_reply_to(tg, chat, up.message_id)
+    tg.message(chat, status.message_id).deleted = True  # the still is posted as a new message
+    tg.fail_next("sendMediaGroup", error_code=502, description="Bad Gateway")  # the album, once
+
+    def stills() -> list[Message]:
+        return [m for m in tg.bot_messages(chat) if m.button_rows == PICK_ROWS and not m.deleted]
+
+    [still] = await tg.wait_for(stills)
+    clips = await clips_answering(tg, chat, still.message_id, 4)  # the retried delivery sent the album
+    assert len(clips) == 4
+    assert [m.message_id for m in stills()] == [still.message_id]

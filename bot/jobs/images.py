@@ -62,6 +62,8 @@ class ImageFetcher:
     ) -> None:
         self._http = httpx.AsyncClient(timeout=timeout, follow_redirects=True, transport=transport, proxy=proxy)
         self._in_flight = asyncio.Semaphore(_IN_FLIGHT)
+        # Previews and stills only adorn a job: they have their own slots, so results never wait behind them.
+        self._adornments = asyncio.Semaphore(_IN_FLIGHT // 2)
         self.attempts = attempts
         self._backoff_wait = wait_exponential_jitter(multiplier=backoff, max=MAX_RETRY_AFTER, jitter=backoff)
 
@@ -70,13 +72,24 @@ class ImageFetcher:
 
     async def fetch(self, url: str, *, attempts: int | None = None) -> bytes:
         """Fetch an image, retrying transient failures; raise ImageDownloadError when it cannot be had."""
-        return await self._fetch(url, MAX_IMAGE_BYTES, _image_check, attempts)
+        return await self._fetch(url, MAX_IMAGE_BYTES, _image_check, attempts, self._in_flight)
+
+    async def fetch_adornment(self, url: str) -> bytes:
+        """A preview or a still: one try, in slots of its own (raises ImageDownloadError)."""
+        return await self._fetch(url, MAX_IMAGE_BYTES, _image_check, 1, self._adornments)
 
     async def fetch_clip(self, url: str, *, limit: int = MAX_CLIP_BYTES) -> bytes:
         """Fetch an MP4 clip; raise TooLarge past `limit` (without reading it all), ImageDownloadError otherwise."""
-        return await self._fetch(url, limit, _clip_check, None)
+        return await self._fetch(url, limit, _clip_check, None, self._in_flight)
 
-    async def _fetch(self, url: str, limit: int, check: Callable[[bytes], str | None], attempts: int | None) -> bytes:
+    async def _fetch(
+        self,
+        url: str,
+        limit: int,
+        check: Callable[[bytes], str | None],
+        attempts: int | None,
+        gate: asyncio.Semaphore,
+    ) -> bytes:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(attempts or self.attempts),
             wait=self._wait,
@@ -87,7 +100,7 @@ class ImageFetcher:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._fetch_once(url, limit, check)
+                    return await self._fetch_once(url, limit, check, gate)
         except (httpx.HTTPError, _Transient) as exc:
             raise ImageDownloadError(f"{type(exc).__name__}: {exc}") from None
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
@@ -98,8 +111,10 @@ class ImageFetcher:
             return error.retry_after
         return float(self._backoff_wait(state))
 
-    async def _fetch_once(self, url: str, limit: int, check: Callable[[bytes], str | None]) -> bytes:
-        async with self._in_flight, self._http.stream("GET", url) as response:
+    async def _fetch_once(
+        self, url: str, limit: int, check: Callable[[bytes], str | None], gate: asyncio.Semaphore
+    ) -> bytes:
+        async with gate, self._http.stream("GET", url) as response:
             if response.status_code >= 500 or response.status_code == 429:
                 raise _Transient(f"HTTP {response.status_code}", _retry_after(response.headers.get("retry-after")))
             if response.status_code != 200:

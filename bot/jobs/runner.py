@@ -176,6 +176,7 @@ class JobRunner:
 
     async def _unreachable(self, job: Job) -> None:
         log.warning("job %d: chat %d takes no messages from the bot; not submitted", job.id, job.origin.chat_id)
+        self._progress.pop(job.id, None)
         refused = job.refused(Problem.CHAT_UNREACHABLE, now=time.time())
         await self.records.save(job, refused.delivered(job.shown, now=time.time()))
 
@@ -424,6 +425,12 @@ class JobRunner:
         parent = await self.records.load(job.request.parent_job_id) if job.request.parent_job_id else None
         await self.display.show_question(job, question, parent)
 
+    async def redraw_question(self, job_id: int) -> None:
+        """The question as stored now (with every tap that came meanwhile), shown again."""
+        job, row = await self.records.load(job_id), await self.questions.get(job_id)
+        if job is not None and row is not None and job.state is JobState.AWAITING_INPUT:
+            await self.show_question(job, question_from_row(row))
+
     async def _await_input(self, job: Job, provider_prompt: str) -> Job:
         """A job waiting for input: answered at once when it knows the answer, else the person is asked."""
         answer, task_id = kind_of(job).modal_answer(job), job.task_id
@@ -521,7 +528,7 @@ class JobRunner:
         """A still that only adorns a video (its thumbnail, a grid's picture): one try, not worth waiting for."""
         try:
             async with asyncio.timeout(PREVIEW_TIMEOUT):
-                return await self.images.fetch(url, attempts=1)
+                return await self.images.fetch_adornment(url)
         except (ImageDownloadError, TimeoutError) as exc:
             log.info("job %d: video still unavailable: %s", job.id, exc)
             return None
@@ -557,10 +564,10 @@ class JobRunner:
         waiting = job.state is JobState.AWAITING_INPUT
         if last is not None and not waiting and time.monotonic() - last.at < self._interval(job):
             return
+        if job.shown.message_id is None:
+            return  # no status message yet to show it in; when one comes, it is shown this state then
         url = job.progress.preview_url
         tried = last.preview_url if last is not None else None
-        if job.shown.message_id is None:
-            url = None  # no status message yet to show it in: the download would be wasted
         preview = await self._preview(job, url) if url and url != tried else None
         try:
             async with asyncio.timeout(PROGRESS_TIMEOUT):
@@ -573,7 +580,7 @@ class JobRunner:
         """Fetched once per URL: a dead preview must not hold up the job."""
         try:
             async with asyncio.timeout(PREVIEW_TIMEOUT):
-                return await self.images.fetch(url, attempts=1)
+                return await self.images.fetch_adornment(url)
         except (ImageDownloadError, TimeoutError) as exc:
             log.info("job %d: preview unavailable: %s", job.id, exc)
             return None

@@ -351,9 +351,8 @@ class JobService:
             question = await self._open(job_id)
             if question.asks is not Asks.REGION or not 1 <= cell <= modals.REGION_GRID**2:
                 raise NoQuestion(job_id)
-            cells = question.cells ^ {cell}
-            await self._questions.update(job_id, cells=cells_column(cells))
-            await self._runner.show_question(job, replace(question, cells=cells))
+            await self._questions.update(job_id, cells=cells_column(question.cells ^ {cell}))
+        self._redraw(job)
 
     async def region_chosen(self, origin: Origin, job_id: int) -> None:
         """✅ under the grid: the region is set, now the prompt is asked."""
@@ -364,7 +363,11 @@ class JobService:
                 raise BadAnswer(NO_REGION)
             await self._questions.update(job_id, asks=Asks.PROMPT.value)
         self._choosing.pop(job_id, None)  # squares are no longer asked for: later taps find no question
-        await self._runner.show_question(job, replace(question, asks=Asks.PROMPT))
+        self._redraw(job)
+
+    def _redraw(self, job: Job) -> None:
+        """The press is answered at once; its job's worker shows the question as it then is, in order."""
+        self._scheduler.work_on(job.id, self._runner.redraw_question(job.id))
 
     async def region_painted(self, user_id: int, job_id: int, painted: bytes, prompt: str) -> Job:
         """The Mini App's answer: a painted mask and a prompt, from the person who pressed."""

@@ -106,6 +106,8 @@ class TelegramDisplay:
         # job → its status message, posted or on the way, until the outcome: the domain may not know it yet
         self._status: dict[int, asyncio.Future[Shown | None]] = {}
         self._edits: set[asyncio.Task[None]] = set()  # progress edits handed to the send path
+        # An outcome posted as a new message whose delivery then failed: the retry edits it, not posts again.
+        self._reposted: dict[int, Shown] = {}
 
     # -- the status message ------------------------------------------------------------------------
 
@@ -121,6 +123,9 @@ class TelegramDisplay:
             shown = await self._post_status(job)
         except Overtaken:
             log.info("job %d: the outcome was ready before the status message could be posted", job.id)
+        except ChatUnreachable:
+            self._status.pop(job.id, None)  # nothing more will be shown there for this job
+            raise
         finally:
             posting.set_result(shown)
         return shown
@@ -210,14 +215,18 @@ class TelegramDisplay:
             self._unreachable.add(job.origin.chat_id)
         except (TelegramError, _Gone) as exc:
             log.info("job %d: progress edit skipped: %s", job.id, exc)
+            if job.shown.message_id is not None:  # not shown after all: the same text may be asked for again
+                key = (job.origin.chat_id, job.shown.message_id)
+                if self._shown.get(key) == _fingerprint(text_html):
+                    del self._shown[key]
 
     # -- the outcome -------------------------------------------------------------------------------
 
     async def show_outcome(self, job: Job, image: bytes | None, buttons: Sequence[ButtonView]) -> Shown | None:
-        job = await self._with_status(job)
+        job = self._where_posted(await self._with_status(job))
         if job.shown.message_id is not None:
             self._shown.pop((job.origin.chat_id, job.shown.message_id), None)
-        markup = keyboard(buttons, seed_of=job)
+        markup, unfinished = keyboard(buttons, seed_of=job), False
         try:
             if job.state is JobState.SUCCEEDED and image is not None:
                 return await self._show_picture(job, image, markup)
@@ -230,17 +239,21 @@ class TelegramDisplay:
             log.error("job %d: Telegram refused the outcome (%s); sending it as plain text", job.id, exc.message)
             return await self._plain_fallback(job)
         except (TelegramError, Overtaken) as exc:
+            unfinished = True
             raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            if not unfinished:
+                self._reposted.pop(job.id, None)
 
     async def show_video(
         self, job: Job, clips: Sequence[ClipFile], still: bytes | None, buttons: Sequence[ButtonView]
     ) -> Shown | None:
         """One clip: the status message becomes the video. A grid: the status message shows its still and the
         pick buttons, and the clips follow as an album. A clip Telegram cannot take is passed on as its link."""
-        job = await self._with_status(job)
+        job = self._where_posted(await self._with_status(job))
         if job.shown.message_id is not None:
             self._shown.pop((job.origin.chat_id, job.shown.message_id), None)
-        markup = keyboard(buttons)
+        markup, unfinished = keyboard(buttons), False
         try:
             if len(clips) == 1:
                 return await self._show_clip(job, clips[0], markup)
@@ -252,7 +265,16 @@ class TelegramDisplay:
             log.error("job %d: Telegram refused the video (%s); sending it as plain text", job.id, exc.message)
             return await self._plain_fallback(job)
         except (TelegramError, Overtaken) as exc:
+            unfinished = True
             raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            if not unfinished:
+                self._reposted.pop(job.id, None)
+
+    def _where_posted(self, job: Job) -> Job:
+        """The job as shown where an earlier, unfinished delivery of it posted its outcome anew."""
+        earlier = self._reposted.get(job.id)
+        return job.status_shown(earlier) if earlier is not None else job
 
     async def show_again(self, job: Job, origin: Origin, buttons: Sequence[ButtonView]) -> Shown | None:
         """The earlier job's delivered photo (or file), by Telegram file id: nothing is uploaded again."""
@@ -469,6 +491,8 @@ class TelegramDisplay:
                 message = await self._send_photo(job.origin, gone.chat_id, photo, text_html, markup, send=_RESULT)
             else:
                 message = await self._send_text(job.origin, gone.chat_id, text_html, markup, send=_RESULT)
+            if gone.chat_id == job.origin.chat_id:
+                self._reposted[job.id] = Shown(message.message_id, as_text=photo is None)
             return _Posted(gone.chat_id, message.message_id, _photo_id(message) if photo is not None else None)
         photo_id = _photo_id(edited) if photo is not None and edited is not None else None
         return _Posted(job.origin.chat_id, job.shown.message_id, photo_id)

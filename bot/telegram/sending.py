@@ -18,6 +18,7 @@ errors; this class only decides when a request may leave.
   (`Budgets.group_progress`), so a group's results never wait a minute behind edits nobody misses.
 - A 429 holds back only the chat it came from, for its `retry_after`; the request then waits its turn
   again, at most `MAX_RETRIES` times before the 429 reaches the caller.
+- An album counts as the messages it posts.
 - What posts nothing in a chat (answering a button press, reading a file, the command menu) is not
   counted by Telegram and passes at once.
 """
@@ -124,6 +125,7 @@ class _Waiting:
     seq: int  # arrival order; a retried request keeps its place
     go: asyncio.Future[None]
     left_at: float = 0.0
+    weight: int = 1  # messages it posts: an album is as many as it has pictures or clips
 
     @property
     def rank(self) -> tuple[int, int]:
@@ -164,7 +166,7 @@ class _Chat:
     group: _Window | None
     group_progress: int
     waiting: list[_Waiting] = field(default_factory=list)
-    busy: set[Hashable] = field(default_factory=set)  # keys with a request on its way to Telegram
+    busy: dict[Hashable, Lane] = field(default_factory=dict)  # keys with a request on its way, and its lane
     held_until: float = 0.0  # a 429's retry_after
 
     def ready_at(self, now: float) -> float:
@@ -185,7 +187,9 @@ class _Chat:
         free = [
             w
             for w in self.waiting
-            if (w.key is None or w.key not in self.busy) and (progress or w.lane is not Lane.PROGRESS)
+            if (w.key is None or w.key not in self.busy)
+            and (progress or w.lane is not Lane.PROGRESS)
+            and not w.go.done()  # its caller gave up; it leaves the queue when that caller's task runs again
         ]
         return min(free, key=lambda w: w.rank) if free else None
 
@@ -204,6 +208,9 @@ class Sender(BaseRateLimiter[Send]):
         self._seq = itertools.count()
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
+        # Requests on their way that something more urgent now waits for (a status message whose outcome is
+        # ready): if Telegram answers 429, they wait again in the results' lane, not in their own.
+        self._awaited: set[tuple[int, Hashable]] = set()
 
     async def initialize(self) -> None:
         self._start()
@@ -215,7 +222,8 @@ class Sender(BaseRateLimiter[Send]):
             self._dispatcher = None
         for chat in self._chats.values():
             for waiting in chat.waiting:
-                waiting.go.set_exception(Overtaken("the bot is stopping"))
+                if not waiting.go.done():  # a caller that gave up has a cancelled future already
+                    waiting.go.set_exception(Overtaken("the bot is stopping"))
             chat.waiting.clear()
 
     async def process_request(
@@ -231,38 +239,57 @@ class Sender(BaseRateLimiter[Send]):
         if chat_id is None:
             return await callback(*args, **kwargs)
         send, seq = rate_limit_args or Send(), next(self._seq)
-        for attempt in itertools.count():
-            left_at = await self._turn(chat_id, send, seq, retry=attempt > 0)
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                if attempt >= MAX_RETRIES:
-                    log.warning("%s to chat %d: flood control %d times in a row; giving up", endpoint, chat_id, attempt)
-                    raise
-                self._hold(chat_id, exc, endpoint)
-            finally:
-                self._left(chat_id, send.key, left_at)
-        raise AssertionError("unreachable")  # pragma: no cover
+        media = data.get("media") if endpoint == "sendMediaGroup" else None
+        weight = len(media) if isinstance(media, list) and media else 1
+        try:
+            for attempt in itertools.count():
+                if attempt and (chat_id, send.key) in self._awaited:
+                    send = Send(min(send.lane, Lane.RESULT), send.key)
+                left_at = await self._turn(chat_id, send, seq, retry=attempt > 0, weight=weight)
+                try:
+                    return await callback(*args, **kwargs)
+                except RetryAfter as exc:
+                    if attempt >= MAX_RETRIES:
+                        log.warning("%s to chat %d: flood control %d times; giving up", endpoint, chat_id, attempt)
+                        raise
+                    self._hold(chat_id, exc, endpoint)
+                finally:
+                    self._left(chat_id, send.key, left_at, weight)
+            raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            self._awaited.discard((chat_id, send.key))
 
     def withdraw(self, chat_id: int, key: Hashable) -> bool:
-        """Take back the waiting request with this key (its caller gets `Overtaken`); False if none waits."""
+        """Take back the waiting request with this key (its caller gets `Overtaken`); False if none waits.
+
+        One already on its way cannot be taken back; the caller waits for it, so should Telegram answer it
+        429 it waits its next turn among the results.
+        """
         chat = self._chats.get(chat_id)
         found = [w for w in chat.waiting if w.key == key] if chat is not None else []
         for waiting in found:
             self._drop(chat_id, waiting, "withdrawn")
+        if not found and chat is not None and key in chat.busy:
+            self._awaited.add((chat_id, key))
         return bool(found)
 
     # -- waiting for a turn ------------------------------------------------------------------------
 
-    async def _turn(self, chat_id: int, send: Send, seq: int, *, retry: bool) -> float:
+    async def _turn(self, chat_id: int, send: Send, seq: int, *, retry: bool, weight: int = 1) -> float:
         """Wait until the request may leave; when it left (by the clock)."""
         chat = self._chat(chat_id)
         if send.key is not None:
             if retry and send.lane is Lane.PROGRESS and any(w.key == send.key for w in chat.waiting):
                 raise Overtaken("a newer request for the same message is waiting")
+            if send.lane is Lane.PROGRESS and (
+                chat.busy.get(send.key, Lane.PROGRESS) is not Lane.PROGRESS
+                or any(w.key == send.key and w.lane is not Lane.PROGRESS for w in chat.waiting)
+            ):
+                # Behind the outcome (or whatever else is on its way for this message) progress is stale.
+                raise Overtaken("the message has newer news on its way")
             for older in [w for w in chat.waiting if w.key == send.key and w.lane is Lane.PROGRESS]:
                 self._drop(chat_id, older, "replaced by a newer one")
-        waiting = _Waiting(send.lane, send.key, seq, asyncio.get_running_loop().create_future())
+        waiting = _Waiting(send.lane, send.key, seq, asyncio.get_running_loop().create_future(), weight=weight)
         chat.waiting.append(waiting)
         self._start()
         self._wake.set()
@@ -272,7 +299,7 @@ class Sender(BaseRateLimiter[Send]):
             if waiting in chat.waiting:
                 chat.waiting.remove(waiting)
             elif waiting.go.done() and not waiting.go.cancelled() and waiting.go.exception() is None:
-                self._left(chat_id, send.key, None)  # it was let go the moment its caller gave up
+                self._left(chat_id, send.key, None, weight)  # it was let go the moment its caller gave up
             raise
         return waiting.left_at
 
@@ -297,18 +324,19 @@ class Sender(BaseRateLimiter[Send]):
         chat = self._chat(chat_id)
         chat.held_until = max(chat.held_until, self._clock() + seconds)
 
-    def _left(self, chat_id: int, key: Hashable | None, left_at: float | None) -> None:
+    def _left(self, chat_id: int, key: Hashable | None, left_at: float | None, weight: int) -> None:
         """Telegram answered (or the request failed): the next request with this key may go."""
         chat = self._chats.get(chat_id)
         if chat is not None and key is not None:
-            chat.busy.discard(key)
+            chat.busy.pop(key, None)
         if left_at is not None:
             now = self._clock()
-            self._overall.answered(left_at, now)
-            if chat is not None:
-                chat.pace.answered(left_at, now)
-                if chat.group is not None:
-                    chat.group.answered(left_at, now)
+            for _ in range(weight):
+                self._overall.answered(left_at, now)
+                if chat is not None:
+                    chat.pace.answered(left_at, now)
+                    if chat.group is not None:
+                        chat.group.answered(left_at, now)
         self._wake.set()
 
     # -- letting requests go -----------------------------------------------------------------------
@@ -320,7 +348,11 @@ class Sender(BaseRateLimiter[Send]):
     async def _dispatch(self) -> None:
         while True:
             self._wake.clear()
-            delay = self._let_go()
+            try:
+                delay = self._let_go()
+            except Exception:  # a bug here must not leave every chat waiting for good
+                log.exception("the send path failed to let requests go")
+                delay = 1.0
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._wake.wait()
@@ -355,11 +387,12 @@ class Sender(BaseRateLimiter[Send]):
     def _let(self, waiting: _Waiting, chat_id: int, chat: _Chat, now: float) -> None:
         chat.waiting.remove(waiting)
         if waiting.key is not None:
-            chat.busy.add(waiting.key)
-        chat.pace.hit(now)
-        if chat.group is not None:
-            chat.group.hits.append(now)
-        self._overall.hits.append(now)
+            chat.busy[waiting.key] = waiting.lane
+        for _ in range(waiting.weight):
+            chat.pace.hit(now)
+            if chat.group is not None:
+                chat.group.hits.append(now)
+            self._overall.hits.append(now)
         waiting.left_at = now
         waiting.go.set_result(None)
 
