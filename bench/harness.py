@@ -191,6 +191,13 @@ class Run:
             "DATABASE_PATH": str(self.dir / "mjbot.sqlite3"),
             "POLL_INTERVAL": str(self.s.poll_interval),
             "BENCH_PROBE_FILE": str(self.dir / "probe.json"),
+            # Everyone may draw, without quotas, and the simulator's account runs every task at once: what is
+            # measured is the bot, not the operator's limits (the peers' bot has none either).
+            "ACCESS": "open",
+            "DAILY_LIMIT": "0",
+            "IN_FLIGHT_LIMIT": "0",
+            "MAX_IN_FLIGHT": "0",
+            "USER_RATE_LIMIT": "0",
         }
         if profile := os.environ.get("BENCH_PROFILE"):
             env["BENCH_PROFILE"] = profile
@@ -338,9 +345,10 @@ class Run:
 
 
 def _result_at(message: Message) -> float | None:
-    """When the message first showed a result: the first state of it that carries buttons."""
+    """When the message first showed a result: the first state of it with buttons other than ✖ Cancel (which a
+    job shows while it waits or runs)."""
     for snapshot in message.history:
-        if snapshot.button_rows:
+        if any(not label.startswith("✖") for row in snapshot.button_rows for label in row):
             return snapshot.at
     return None
 
