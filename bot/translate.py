@@ -73,7 +73,8 @@ def translator_for(settings: Settings, transport: httpx.AsyncBaseTransport | Non
     """The chat endpoint prompts are translated through (the provider's own unless set apart); None when off."""
     if not settings.translate_prompts:
         return None
-    key = settings.translate_api_key or settings.mj_api_key
+    # The provider's key goes only to the provider's own host: a chat endpoint set apart gets its own key.
+    key = settings.translate_api_key or (settings.mj_api_key if settings.translate_base_url is None else None)
     return Translator(
         settings.translate_base_url or settings.mj_base_url,
         key.get_secret_value() if key else None,

@@ -46,6 +46,19 @@ async def test_an_outsider_learns_their_id_and_nothing_is_submitted(tg: FakeTele
     assert submits(sim) == ["/mj/submit/imagine"]
 
 
+async def test_an_outsider_stays_out_when_telling_them_fails(tg: FakeTelegram, sim: Simulator, settings_for):
+    people = cast(tg)
+    async with running(allowlist(settings_for)):
+        chat = tg.private_chat(MALLORY, "Mallory", "mallory")
+        tg.fail_next("sendMessage", description="Bad Request: message to be replied not found", chat=chat)
+        tg.send_text(chat, "/imagine a fox, then the message is deleted", user=people.mallory)
+        second = tg.send_text(chat, "/imagine another fox", user=people.mallory)
+        assert "This bot is private" in (await reply(tg, chat, second)).plain_text
+        operator = tg.private_chat(OLGA, "Olga", "olga")
+        await draws(tg, operator, people.olga, "a fox for the operator")  # drawn after both of Mallory's
+    assert submits(sim) == ["/mj/submit/imagine"]
+
+
 async def test_operators_allow_and_deny_by_username_reply_and_id(tg: FakeTelegram, sim: Simulator, settings_for):
     people = cast(tg)
     operator, bobs = tg.private_chat(OLGA, "Olga", "olga"), tg.private_chat(1002, "Bob", "bob")

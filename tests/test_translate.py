@@ -47,6 +47,17 @@ async def test_a_chinese_prompt_goes_in_english_and_the_status_shows_both(
     assert "🈯" not in english.plain_text
 
 
+async def test_the_providers_key_never_goes_to_a_chat_endpoint_set_apart(
+    tg: FakeTelegram, sim: Simulator, settings_for: Callable[..., Settings]
+):
+    chat = tg.private_chat(language_code="zh-hans")
+    elsewhere = sim.base_url.replace("127.0.0.1", "localhost")  # another host as far as the bot knows
+    async with running(settings_for(translate_prompts=True, translate_base_url=elsewhere)):
+        await draws(tg, chat, chat.user or {}, CHINESE)
+    [request] = [r for r in sim.requests if r.path == "/v1/chat/completions"]
+    assert MJ_KEY not in request.headers.get("Authorization", "")
+
+
 async def test_translation_is_off_by_default(tg: FakeTelegram, sim: Simulator, bot: BotRuntime):
     chat = tg.private_chat()
     grid = await draws(tg, chat, chat.user or {}, CHINESE)

@@ -24,7 +24,14 @@ GATE_GROUP = -2  # handler groups run in ascending order; -1 takes answers befor
 
 def register(app: Application[Any, Any, Any, Any, Any, Any], community: Community) -> None:
     async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await _check(community, update, context.bot.username)
+        try:
+            await _check(community, update, context.bot.username)
+        except ApplicationHandlerStop:
+            raise
+        except Exception:
+            # PTB would hand the error to the error handler and go on to the features: fail closed instead.
+            log.exception("update %d: the access check failed; the update is dropped", update.update_id)
+            raise ApplicationHandlerStop from None
 
     app.add_handler(TypeHandler(Update, check), group=GATE_GROUP)
 
@@ -43,7 +50,10 @@ async def _check(community: Community, update: Update, bot_username: str) -> Non
     if await community.may_use(user.id, user.username or "", chat_id):
         return
     log.info("update %d from user %d in chat %d turned away: not allowed", update.update_id, user.id, chat_id)
-    await _turn_away(update, user, message, bot_username)
+    try:
+        await _turn_away(update, user, message, bot_username)
+    except Exception:  # telling them failed (their message is gone, Telegram is down): they stay out all the same
+        log.warning("update %d: could not tell user %d they are not allowed", update.update_id, user.id, exc_info=True)
     raise ApplicationHandlerStop
 
 
