@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_RETRY_DELAY = 600.0
 STOP_GRACE_SECONDS = 10.0
-STALE_SUBMIT_SECONDS = 120.0  # a submit with no worker this long after it began was cut off
+STALE_SUBMIT_SECONDS = 120.0  # a submit with no worker this long after it began (its last save) was cut off
 CALLBACK_GATHER_SECONDS = 0.1  # callbacks arriving this close together are looked up together
 VANISHED_AFTER = 20  # successful look-ups in a row that miss a task before it is asked about on its own
 
@@ -181,7 +181,7 @@ class Scheduler:
                 self._run(job.id, self.runner.deliver(job))
             elif job.state is JobState.AWAITING_INPUT and now - job.updated_at > self.runner.input_timeout:
                 self._run(job.id, self.runner.expire(job))
-            elif job.state is JobState.SUBMITTING and now - job.created_at > STALE_SUBMIT_SECONDS:
+            elif job.state is JobState.SUBMITTING and now - job.updated_at > STALE_SUBMIT_SECONDS:
                 self._run(job.id, self.runner.recover(job))
 
     def _admit(self, jobs: list[Job]) -> None:

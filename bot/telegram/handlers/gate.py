@@ -28,9 +28,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], community: Communit
             await _check(community, update, context.bot.username)
         except ApplicationHandlerStop:
             raise
-        except Exception:
-            # PTB would hand the error to the error handler and go on to the features: fail closed instead.
-            log.exception("update %d: the access check failed; the update is dropped", update.update_id)
+        except Exception as exc:
+            # Left to PTB, the error would reach the error handler and the features would run all the same:
+            # the person gets the error handler's polite word, the log its traceback, and nothing else runs.
+            await context.application.process_error(update, exc)
             raise ApplicationHandlerStop from None
 
     app.add_handler(TypeHandler(Update, check), group=GATE_GROUP)
