@@ -59,6 +59,22 @@ async def test_an_outsider_stays_out_when_telling_them_fails(tg: FakeTelegram, s
     assert submits(sim) == ["/mj/submit/imagine"]
 
 
+async def test_anonymous_admins_may_do_what_their_group_may(tg: FakeTelegram, sim: Simulator, settings_for):
+    people = cast(tg)
+    allowed, other = group(tg), group(tg, chat_id=-100600)
+    operator = tg.private_chat(OLGA, "Olga", "olga")
+    async with running(allowlist(settings_for)):
+        for command in (f"/allow {allowed.id}", "/allow 1087968824"):  # the group, and Telegram's stand-in account
+            await reply(tg, operator, tg.send_text(operator, command, user=people.olga))
+        await finished(
+            tg, allowed, (await reply(tg, allowed, tg.send_text(allowed, "/imagine a fox", anonymous=True))).message_id
+        )
+        refused = await reply(tg, other, tg.send_text(other, "/imagine a fox elsewhere", anonymous=True))
+    assert "This bot is private" in refused.plain_text
+    assert refused.entity_texts("code") == [str(other.id)]  # the id to pass on is the group's
+    assert submits(sim) == ["/mj/submit/imagine"]
+
+
 async def test_operators_allow_and_deny_by_username_reply_and_id(tg: FakeTelegram, sim: Simulator, settings_for):
     people = cast(tg)
     operator, bobs = tg.private_chat(OLGA, "Olga", "olga"), tg.private_chat(1002, "Bob", "bob")

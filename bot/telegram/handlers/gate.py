@@ -48,23 +48,27 @@ async def _check(community: Community, update: Update, bot_username: str) -> Non
     message = update.effective_message
     if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
         return  # a group becoming a supergroup is news whoever brought it
-    if await community.may_use(user.id, user.username or "", chat_id):
+    # Anonymous admins and people writing as a channel all arrive as one Telegram stand-in account: what they
+    # may do is what the chat they write as may do (their own group, or that channel), never the stand-in's.
+    sender = message.sender_chat if message is not None and update.callback_query is None else None
+    who, name = (sender.id, sender.username or "") if sender is not None else (user.id, user.username or "")
+    if await community.may_use(who, name, chat_id if sender is None or sender.id == chat_id else sender.id):
         return
-    log.info("update %d from user %d in chat %d turned away: not allowed", update.update_id, user.id, chat_id)
+    log.info("update %d from %d in chat %d turned away: not allowed", update.update_id, who, chat_id)
     try:
-        await _turn_away(update, user, message, bot_username)
+        await _turn_away(update, user, message, bot_username, who)
     except Exception:  # telling them failed (their message is gone, Telegram is down): they stay out all the same
         log.warning("update %d: could not tell user %d they are not allowed", update.update_id, user.id, exc_info=True)
     raise ApplicationHandlerStop
 
 
-async def _turn_away(update: Update, user: User, message: Message | None, bot_username: str) -> None:
-    """Tell the person how to get in, where they spoke to the bot; in a group, chatter gets no answer."""
+async def _turn_away(update: Update, user: User, message: Message | None, bot_username: str, who: int) -> None:
+    """Tell the person how to get in (the id to pass on), where they spoke to the bot; chatter gets no answer."""
     lang = language(user)
     if update.callback_query is not None:
-        await answer(update.callback_query, plain_text(lang, "access_denied_short", user_id=user.id), alert=True)
+        await answer(update.callback_query, plain_text(lang, "access_denied_short", user_id=who), alert=True)
     elif message is not None and update.message is not None and _addressed(message, bot_username):
-        await say(message, lang, "access_denied", user_id=user.id)
+        await say(message, lang, "access_denied", user_id=who)
 
 
 def _addressed(message: Message, bot_username: str) -> bool:
