@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar
 
-from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, User
+from telegram import Bot, CallbackQuery, MaybeInaccessibleMessage, Message, MessageEntity, User
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot.jobs import Origin
@@ -66,3 +67,17 @@ async def answer(query: CallbackQuery, message: str, *, alert: bool = False) -> 
 def amount(lang: str, limit: int) -> str:
     """A limit in words: the number, or "no limit" for 0."""
     return str(limit) if limit else text(lang, "limit_none")
+
+
+def addressed(message: Message, bot: Bot) -> bool:
+    """Whether the message speaks to the bot: a private message, a reply to the bot, or a command for it."""
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
+        return True
+    entities = message.entities or message.caption_entities
+    if not entities or entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset != 0:
+        return False
+    _, _, addressee = (message.text or message.caption or "")[: entities[0].length].partition("@")
+    return not addressee or addressee.lower() == (bot.username or "").lower()

@@ -16,12 +16,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from telegram import Bot, Message, MessageEntity, Update
-from telegram.constants import ChatType
+from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
-from bot.telegram.handlers.common import answer, language
+from bot.telegram.handlers.common import addressed, answer, language
 from bot.telegram.texts import plain_text, text
 
 FLOOD_GROUP = -3  # before the gate (-2): handler groups run in ascending order, one handler each
@@ -98,20 +97,6 @@ def _requester(update: Update, bot: Bot) -> int | None:
     if update.callback_query is not None:
         return update.callback_query.from_user.id
     message, user = update.message, update.effective_user
-    if message is None or user is None:
-        return None
-    if message.chat.type != ChatType.PRIVATE and not _to_the_bot(message, bot):
+    if message is None or user is None or not addressed(message, bot):
         return None
     return message.sender_chat.id if message.sender_chat is not None else user.id
-
-
-def _to_the_bot(message: Message, bot: Bot) -> bool:
-    replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
-        return True
-    entities = message.entities or message.caption_entities
-    words = message.text or message.caption or ""
-    if not entities or entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset != 0:
-        return False
-    _, _, addressee = words[: entities[0].length].partition("@")
-    return not addressee or addressee.lower() == (bot.username or "").lower()

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Message, Update, User
+from telegram import Bot, Message, Update, User
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.jobs.community import Community
-from bot.telegram.handlers.common import answer, choose_language, language, say
+from bot.telegram.handlers.common import addressed, answer, choose_language, language, say
 from bot.telegram.texts import plain_text
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ GATE_GROUP = -2  # handler groups run in ascending order; -1 takes answers befor
 def register(app: Application[Any, Any, Any, Any, Any, Any], community: Community) -> None:
     async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
-            await _check(community, update, context.bot.username)
+            await _check(community, update, context.bot)
         except ApplicationHandlerStop:
             raise
         except Exception as exc:
@@ -37,7 +37,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any], community: Communit
     app.add_handler(TypeHandler(Update, check), group=GATE_GROUP)
 
 
-async def _check(community: Community, update: Update, bot_username: str) -> None:
+async def _check(community: Community, update: Update, bot: Bot) -> None:
     user, chat = update.effective_user, update.effective_chat
     if update.channel_post or update.edited_channel_post or user is None:
         log.debug("update %d ignored: not from a person", update.update_id)
@@ -56,30 +56,16 @@ async def _check(community: Community, update: Update, bot_username: str) -> Non
         return
     log.info("update %d from %d in chat %d turned away: not allowed", update.update_id, who, chat_id)
     try:
-        await _turn_away(update, user, message, bot_username, who)
+        await _turn_away(update, user, message, bot, who)
     except Exception:  # telling them failed (their message is gone, Telegram is down): they stay out all the same
         log.warning("update %d: could not tell user %d they are not allowed", update.update_id, user.id, exc_info=True)
     raise ApplicationHandlerStop
 
 
-async def _turn_away(update: Update, user: User, message: Message | None, bot_username: str, who: int) -> None:
+async def _turn_away(update: Update, user: User, message: Message | None, bot: Bot, who: int) -> None:
     """Tell the person how to get in (the id to pass on), where they spoke to the bot; chatter gets no answer."""
     lang = language(user)
     if update.callback_query is not None:
         await answer(update.callback_query, plain_text(lang, "access_denied_short", user_id=who), alert=True)
-    elif message is not None and update.message is not None and _addressed(message, bot_username):
+    elif message is not None and update.message is not None and addressed(message, bot):
         await say(message, lang, "access_denied", user_id=who)
-
-
-def _addressed(message: Message, bot_username: str) -> bool:
-    """A private message, a command for this bot, or a reply to it."""
-    if message.chat.type == message.chat.PRIVATE:
-        return True
-    reply = message.reply_to_message
-    if reply is not None and reply.from_user is not None and reply.from_user.username == bot_username:
-        return True
-    words = (message.text or message.caption or "").split(maxsplit=1)
-    if not words or not words[0].startswith("/"):
-        return False
-    _, _, addressee = words[0].partition("@")
-    return not addressee or addressee.lower() == bot_username.lower()
