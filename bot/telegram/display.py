@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -223,49 +223,45 @@ class TelegramDisplay:
     # -- the outcome -------------------------------------------------------------------------------
 
     async def show_outcome(self, job: Job, image: bytes | None, buttons: Sequence[ButtonView]) -> Shown | None:
-        job = self._where_posted(await self._with_status(job))
-        if job.shown.message_id is not None:
-            self._shown.pop((job.origin.chat_id, job.shown.message_id), None)
-        markup, unfinished = keyboard(buttons, seed_of=job), False
-        try:
+        async def show(job: Job) -> Shown:
+            markup = keyboard(buttons, seed_of=job)
             if job.state is JobState.SUCCEEDED and image is not None:
                 return await self._show_picture(job, image, markup)
             return self._as_shown(job, await self._show_final(job, _caption(job), markup))
-        except Forbidden as exc:
-            log.warning("job %d: cannot write to chat %d any more: %s", job.id, job.origin.chat_id, exc)
-            return None
-        except BadRequest as exc:
-            # Asking again would get the same answer: say it in plain words rather than not at all.
-            log.error("job %d: Telegram refused the outcome (%s); sending it as plain text", job.id, exc.message)
-            return await self._plain_fallback(job)
-        except (TelegramError, Overtaken) as exc:
-            unfinished = True
-            raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        finally:
-            if not unfinished:
-                self._reposted.pop(job.id, None)
+
+        return await self._deliver(job, "outcome", show)
 
     async def show_video(
         self, job: Job, clips: Sequence[ClipFile], still: bytes | None, buttons: Sequence[ButtonView]
     ) -> Shown | None:
         """One clip: the status message becomes the video. A grid: the status message shows its still and the
         pick buttons, and the clips follow as an album. A clip Telegram cannot take is passed on as its link."""
-        job = self._where_posted(await self._with_status(job))
-        if job.shown.message_id is not None:
-            self._shown.pop((job.origin.chat_id, job.shown.message_id), None)
-        markup, unfinished = keyboard(buttons), False
-        try:
+
+        async def show(job: Job) -> Shown:
+            markup = keyboard(buttons)
             if len(clips) == 1:
                 return await self._show_clip(job, clips[0], markup)
             return await self._show_clips(job, clips, still, markup)
+
+        return await self._deliver(job, "video", show)
+
+    async def _deliver(self, job: Job, what: str, show: Callable[[Job], Awaitable[Shown]]) -> Shown | None:
+        """Settle where the job is shown, then `show` its outcome there; what Telegram answers is handled alike."""
+        job = self._where_posted(await self._with_status(job))
+        if job.shown.message_id is not None:
+            self._shown.pop((job.origin.chat_id, job.shown.message_id), None)
+        unfinished = False
+        try:
+            return await show(job)
         except Forbidden as exc:
             log.warning("job %d: cannot write to chat %d any more: %s", job.id, job.origin.chat_id, exc)
             return None
         except BadRequest as exc:
-            log.error("job %d: Telegram refused the video (%s); sending it as plain text", job.id, exc.message)
+            # Asking again would get the same answer: say it in plain words rather than not at all.
+            log.error("job %d: Telegram refused the %s (%s); sending it as plain text", job.id, what, exc.message)
             return await self._plain_fallback(job)
         except (TelegramError, Overtaken) as exc:
-            unfinished = True
+            unfinished = True  # a retry edits what this attempt posted anew (`_reposted`)
             raise DisplayUnavailable(f"{type(exc).__name__}: {exc}") from exc
         finally:
             if not unfinished:
