@@ -2137,25 +2137,17 @@ class FakeTelegram:
                 f"message {message_id} in chat {chat.id} has no button with callback_data "
                 f"{callback_data!r}; buttons (text, data): {available}"
             )
-        query_id = str(4_000_000_000_000_000 + next(self._counter))
-        self._queries[query_id] = _Query(query_id, chat.id, message_id)
-        query = {
-            "id": query_id,
-            "from": user or self._default_user(chat),
-            "message": self._message_json(msg),
-            "chat_instance": str(abs(chat.id) * 7919 % 10**12),
-            "data": callback_data,
-        }
-        self._enqueue({"callback_query": query})
-        return query_id
+        return self._send_press(chat, msg, callback_data, user)
 
     def forge_press(self, chat: Chat, message_id: int, callback_data: str, *, user: JSONDict | None = None) -> str:
         """A press carrying ``callback_data`` the message has no button for (a modified client, or a button
         of an older version of the bot); returns the query id."""
         chat = self._check_chat(chat)
-        msg = self.message(chat, message_id)
+        return self._send_press(chat, self.message(chat, message_id), callback_data, user)
+
+    def _send_press(self, chat: Chat, msg: Message, callback_data: str, user: JSONDict | None) -> str:
         query_id = str(4_000_000_000_000_000 + next(self._counter))
-        self._queries[query_id] = _Query(query_id, chat.id, message_id)
+        self._queries[query_id] = _Query(query_id, chat.id, msg.message_id)
         query = {
             "id": query_id,
             "from": user or self._default_user(chat),

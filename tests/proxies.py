@@ -6,13 +6,14 @@ can reach that host through the proxy and no other way. `connections` counts wha
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import ipaddress
 import struct
 
 
-class Proxy:
+class Proxy(abc.ABC):
     def __init__(self, names: dict[str, str]) -> None:
         self.names = names
         self.connections = 0
@@ -41,8 +42,9 @@ class Proxy:
         finally:
             writer.close()
 
+    @abc.abstractmethod
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        raise NotImplementedError
+        """Speak the proxy's protocol with one client."""
 
     @staticmethod
     async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -157,6 +157,16 @@ async def test_remix_behind_a_relay_that_hides_the_modal(tg: FakeTelegram, sim: 
     assert modal["taskId"] == modal_task_id(sim, "MJ::JOB::pan_right")
 
 
+async def remixed_v2(tg: FakeTelegram, chat: Chat, answer: str) -> tuple[Message, Message]:
+    """With the person's remix on, V2 under a fresh grid is asked about and answered: its status, its question."""
+    tg.send_text(chat, "/remix")
+    request = tg.send_text(chat, "/imagine a sleepy fox")
+    grid = await finished(tg, chat, (await reply_to(tg, chat, request.message_id)).message_id)
+    status, question = await press_and_ask(tg, chat, grid, "V2")
+    tg.send_text(chat, answer, reply_to=question.message_id)
+    return status, question
+
+
 async def test_the_persons_remix_switch_asks_before_anything_is_sent(
     tg: FakeTelegram, sim: Simulator, bot: BotRuntime
 ) -> None:
@@ -187,11 +197,7 @@ async def test_the_persons_remix_behind_a_relay_that_hides_the_modal(
     # The person's answer is ready before the press; new-api answers 1 and the task waits in MODAL (§7).
     sim.config.dialect, sim.config.remix = "na", True
     chat = tg.private_chat()
-    tg.send_text(chat, "/remix")
-    request = tg.send_text(chat, "/imagine a sleepy fox")
-    grid = await finished(tg, chat, (await reply_to(tg, chat, request.message_id)).message_id)
-    status, question = await press_and_ask(tg, chat, grid, "V2")
-    tg.send_text(chat, "a sleepy fox in the snow", reply_to=question.message_id)
+    status, question = await remixed_v2(tg, chat, "a sleepy fox in the snow")
     varied = await finished(tg, chat, status.message_id)
     assert varied.button_rows == GRID_ROWS
     [action] = submits(sim, "/submit/action")
@@ -205,11 +211,7 @@ async def test_the_persons_remix_behind_a_relay_that_hides_the_modal(
 async def test_remix_on_a_ta_account_without_remix_is_sent_as_it_was(tg: FakeTelegram, sim: Simulator, ta) -> None:
     # TA refuses enableRemix when the account's remix is off (code 4); the press then goes without it.
     chat = tg.private_chat()
-    tg.send_text(chat, "/remix")
-    request = tg.send_text(chat, "/imagine a sleepy fox")
-    grid = await finished(tg, chat, (await reply_to(tg, chat, request.message_id)).message_id)
-    status, question = await press_and_ask(tg, chat, grid, "V2")
-    tg.send_text(chat, "a sleepy fox in the rain", reply_to=question.message_id)
+    status, question = await remixed_v2(tg, chat, "a sleepy fox in the rain")
     varied = await finished(tg, chat, status.message_id)
     assert varied.button_rows == GRID_ROWS
     assert [a.get("enableRemix") for a in submits(sim, "/submit/action")] == [True, None]
@@ -219,11 +221,7 @@ async def test_remix_on_a_ta_account_without_remix_is_sent_as_it_was(tg: FakeTel
 async def test_remix_on_a_ta_account_with_remix_sends_the_new_prompt(tg: FakeTelegram, sim: Simulator, ta) -> None:
     sim.config.remix = True
     chat = tg.private_chat()
-    tg.send_text(chat, "/remix")
-    request = tg.send_text(chat, "/imagine a sleepy fox")
-    grid = await finished(tg, chat, (await reply_to(tg, chat, request.message_id)).message_id)
-    status, question = await press_and_ask(tg, chat, grid, "V2")
-    tg.send_text(chat, "a sleepy fox in the rain", reply_to=question.message_id)
+    status, question = await remixed_v2(tg, chat, "a sleepy fox in the rain")
     await finished(tg, chat, status.message_id)
     [action] = submits(sim, "/submit/action")
     assert action["enableRemix"] is True

@@ -80,34 +80,22 @@ def _hosts(proxy: Proxy) -> set[str]:
     return {target.split("://")[-1].split("/")[0].rsplit(":", 1)[0] for target in proxy.targets}
 
 
-async def test_telegram_through_socks5_and_the_provider_through_an_http_proxy(
+@pytest.mark.parametrize("telegram_via", ["socks5", "http"])
+async def test_telegram_and_the_provider_each_through_its_own_proxy(
     tg: FakeTelegram,
     sim: Simulator,
     socks: Socks5Proxy,
     http_proxy: HttpProxy,
     hidden_settings: Callable[..., tuple[Settings, dict[str, str]]],
+    telegram_via: str,
 ) -> None:
-    settings, names = hidden_settings(telegram_proxy=socks.url, mj_proxy=http_proxy.url)
+    for_telegram, for_provider = (socks, http_proxy) if telegram_via == "socks5" else (http_proxy, socks)
+    settings, names = hidden_settings(telegram_proxy=for_telegram.url, mj_proxy=for_provider.url)
     socks.names = http_proxy.names = names
     async with running(settings):
         await _draws_a_grid(tg)
-    assert _hosts(socks) == {TELEGRAM_HOST}
-    assert _hosts(http_proxy) == {PROVIDER_HOST}
-
-
-async def test_telegram_through_an_http_proxy_and_the_provider_through_socks5(
-    tg: FakeTelegram,
-    sim: Simulator,
-    socks: Socks5Proxy,
-    http_proxy: HttpProxy,
-    hidden_settings: Callable[..., tuple[Settings, dict[str, str]]],
-) -> None:
-    settings, names = hidden_settings(telegram_proxy=http_proxy.url, mj_proxy=socks.url)
-    socks.names = http_proxy.names = names
-    async with running(settings):
-        await _draws_a_grid(tg)
-    assert _hosts(http_proxy) == {TELEGRAM_HOST}
-    assert _hosts(socks) == {PROVIDER_HOST}
+    assert _hosts(for_telegram) == {TELEGRAM_HOST}
+    assert _hosts(for_provider) == {PROVIDER_HOST}
 
 
 async def test_without_proxy_settings_the_usual_all_proxy_variable_is_honoured(
