@@ -322,7 +322,7 @@ class JobRunner:
         try:
             result = await kind_of(job).submit(submission)
         except MJError as exc:
-            problem, detail = _problem_of(exc)
+            problem, detail = problem_of(exc)
             level = logging.ERROR if problem is Problem.MISCONFIGURED else logging.WARNING
             log.log(level, "job %d: submit failed (%s): %s", job.id, type(exc).__name__, exc.message)
             task = await self._lost_submit(job) if problem is Problem.MAYBE_SUBMITTED else None
@@ -390,7 +390,7 @@ class JobRunner:
             else:
                 result = await self._modal(job.task_id, prompt, mask, job)
         except MJError as exc:
-            problem, detail = _problem_of(exc)
+            problem, detail = problem_of(exc)
             log.warning("job %d: the answer was refused (%s): %s", job.id, type(exc).__name__, exc.message)
             job = await self.records.save(job, job.refused(problem, detail, now=time.time()))
             await self._close_question(job, "refused")
@@ -439,7 +439,7 @@ class JobRunner:
             try:
                 return await self.records.save(job, job.accepted(await self._modal(task_id, answer, None, job)))
             except MJError as exc:
-                problem, detail = _problem_of(exc)
+                problem, detail = problem_of(exc)
                 return await self.records.save(job, job.refused(problem, detail, now=time.time()))
         if await self.questions.get(job.id) is None:
             question = Question(job.id, modals.asks(job), modals.prefill(job, provider_prompt), asked_at=time.time())
@@ -631,7 +631,8 @@ def _shortens(job: Job) -> bool:
     return button is not None and meaning(button.custom_id).action is ButtonAction.SHORTEN_DETAILS
 
 
-def _problem_of(exc: MJError) -> tuple[Problem, str]:
+def problem_of(exc: MJError) -> tuple[Problem, str]:
+    """What a provider error means for the person, and the detail the views show with it."""
     if isinstance(exc, BannedPrompt):
         return Problem.BANNED, exc.word
     if isinstance(exc, QueueFull):

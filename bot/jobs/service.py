@@ -27,6 +27,7 @@ from bot.jobs.model import (
     Origin,
     Picture,
     PressedButton,
+    Problem,
     Question,
     Request,
     Translation,
@@ -35,7 +36,7 @@ from bot.jobs.policy import admit
 from bot.jobs.preferences import Preferences, apply
 from bot.jobs.prompts import needs_translation
 from bot.jobs.records import JobRecords, cells_column, question_from_row
-from bot.jobs.runner import JobRunner
+from bot.jobs.runner import JobRunner, problem_of
 from bot.jobs.scheduler import Scheduler
 from bot.mj import (
     BotType,
@@ -43,9 +44,6 @@ from bot.mj import (
     ButtonMeaning,
     MJError,
     NeedsInput,
-    NotOffered,
-    ProviderMisconfigured,
-    SubmitRefused,
     button_label,
     meaning,
     numbered_prompts,
@@ -79,13 +77,12 @@ class UnknownJob(Exception):
 
 
 class NoSeed(Exception):
-    """The provider could not tell a seed: why, as `problem` ("not_offered", "refused", "unavailable",
-    "misconfigured"), and the provider's own words for a refusal."""
+    """The provider could not tell a seed: why (`problem`), and the provider's own words (`detail`)."""
 
-    def __init__(self, problem: str, reason: str = "") -> None:
-        super().__init__(f"{problem}: {reason}" if reason else problem)
+    def __init__(self, problem: Problem, detail: str = "") -> None:
+        super().__init__(f"{problem}: {detail}" if detail else problem)
         self.problem = problem
-        self.reason = reason
+        self.detail = detail
 
 
 class NotYours(Exception):
@@ -174,14 +171,8 @@ class JobService:
             raise UnknownJob(job_id or message_id)
         try:
             return await self._runner.client.image_seed(job.task_id)
-        except NotOffered:
-            raise NoSeed("not_offered") from None
-        except SubmitRefused as exc:
-            raise NoSeed("refused", exc.description) from None
-        except ProviderMisconfigured as exc:
-            raise NoSeed("misconfigured", str(exc)) from None
         except MJError as exc:
-            raise NoSeed("unavailable", str(exc)) from None
+            raise NoSeed(*problem_of(exc)) from None
 
     # -- finding things again, and stopping them ------------------------------------------------------
 

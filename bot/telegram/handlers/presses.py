@@ -8,7 +8,7 @@ from typing import Any
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.jobs import AlreadyRunning, JobService, NoSeed, NotYours, Origin, UnknownButton, UnknownJob
+from bot.jobs import AlreadyRunning, JobService, NoSeed, NotYours, Origin, Problem, UnknownButton, UnknownJob
 from bot.telegram.handlers.common import answer, language, origin_of
 from bot.telegram.texts import plain_text, reason, text
 from bot.telegram.views import CALLBACK_PREFIX, SEED_PREFIX, action_title, press_title
@@ -80,8 +80,11 @@ async def tell_seed(
 
 
 def _no_seed(lang: str, exc: NoSeed) -> str:
-    if exc.problem == "not_offered":
-        return text(lang, "error_not_offered", feature=plain_text(lang, "feature_seed"))
-    if exc.problem == "refused":
-        return text(lang, "seed_failed", reason=reason(lang, exc.reason))
-    return text(lang, "error_misconfigured" if exc.problem == "misconfigured" else "error_unavailable")
+    match exc.problem:
+        case Problem.NOT_OFFERED:
+            return text(lang, "error_not_offered", feature=plain_text(lang, "feature_seed"))
+        case Problem.REJECTED | Problem.QUEUE_FULL | Problem.BANNED:
+            return text(lang, "seed_failed", reason=reason(lang, exc.detail))
+        case Problem.MISCONFIGURED:
+            return text(lang, "error_misconfigured")
+    return text(lang, "error_unavailable")
