@@ -13,7 +13,7 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,23 +101,24 @@ async def fetch(client: httpx.AsyncClient, task_id: str, prefix: str = "/mj") ->
     return data
 
 
-async def wait_done(client: httpx.AsyncClient, task_id: str, prefix: str = "/mj") -> dict[str, Any]:
+async def wait_for_task(
+    client: httpx.AsyncClient, task_id: str, reached: Callable[[dict[str, Any]], bool], prefix: str = "/mj"
+) -> dict[str, Any]:
+    """The task as the provider shows it once `reached` holds (within 5 s)."""
     deadline = asyncio.get_running_loop().time() + 5.0
-    while True:
-        task = await fetch(client, task_id, prefix)
-        if task["status"] in TERMINAL:
-            return task
+    while not reached(task := await fetch(client, task_id, prefix)):
         assert asyncio.get_running_loop().time() < deadline, f"task stuck: {task['status']} {task['progress']}"
         await asyncio.sleep(0.02)
+    return task
+
+
+async def wait_done(client: httpx.AsyncClient, task_id: str, prefix: str = "/mj") -> dict[str, Any]:
+    return await wait_for_task(client, task_id, lambda task: task["status"] in TERMINAL, prefix)
 
 
 async def stuck_at_the_end(client: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
     """A never-finishing task once it has made every step it will make: IN_PROGRESS at its last percentage."""
-    deadline = asyncio.get_running_loop().time() + 5.0
-    while (task := await fetch(client, task_id))["progress"] != "93%":
-        assert asyncio.get_running_loop().time() < deadline, f"task stuck: {task['status']} {task['progress']}"
-        await asyncio.sleep(0.02)
-    return task
+    return await wait_for_task(client, task_id, lambda task: task["progress"] == "93%")
 
 
 async def imagine_done(client: httpx.AsyncClient, sim: Simulator, prompt: str = "a red fox") -> dict[str, Any]:
