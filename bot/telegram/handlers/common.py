@@ -76,8 +76,14 @@ def addressed(message: Message, bot: Bot) -> bool:
     replied = message.reply_to_message
     if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
         return True
+    command = command_of(message)
+    return command is not None and (not command[1] or command[1].lower() == (bot.username or "").lower())
+
+
+def command_of(message: Message) -> tuple[str, str] | None:
+    """The command a message starts with, as Telegram marks it (`/name`, and the bot named after @), or None."""
     entities = message.entities or message.caption_entities
     if not entities or entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset != 0:
-        return False
-    _, _, addressee = (message.text or message.caption or "")[: entities[0].length].partition("@")
-    return not addressee or addressee.lower() == (bot.username or "").lower()
+        return None
+    name, _, addressee = (message.text or message.caption or "")[: entities[0].length].partition("@")
+    return name, addressee

@@ -11,7 +11,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.telegram.handlers.common import answer, language, say
+from bot.telegram.handlers.common import answer, command_of, language, say
 from bot.telegram.texts import plain_text
 
 
@@ -22,11 +22,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    if message is None or not message.text:
+    command = command_of(message) if message is not None and message.text else None
+    if message is None or command is None:
         return
-    entity = message.entities[0] if message.entities else None
-    length = entity.length if entity is not None and entity.offset == 0 else len(message.text.split(maxsplit=1)[0])
-    name, _, addressee = message.text[: min(length, 64)].partition("@")  # Telegram's command, not what follows
+    name, addressee = command  # Telegram's command, not the rest of the first word
     if addressee.lower() != (context.bot.username or "").lower() and (addressee or message.chat.type != "private"):
         return  # in a group, a command without our name may be another bot's
     await say(message, language(update.effective_user), "command_unknown", command=html.escape(name))
